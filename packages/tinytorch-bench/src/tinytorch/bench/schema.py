@@ -1,0 +1,418 @@
+"""What a valid experiment config is, written down once as data.
+
+``SCHEMA`` at the bottom of this file mirrors the YAML a user writes: each key maps to a
+small node (``Int``, ``Number``, ``Name``, ``Section``, ...) that knows what it expects,
+what its default is, and how to check a value. ``validate`` walks the config and the
+schema side by side, fills in defaults, and collects *every* problem before raising one
+``ConfigError``, so a user fixes a config in one round instead of one error per run.
+
+Each problem says where (the key path, like ``train.optimizer.lr``), what was expected
+and what was found, and, for a misspelled key or name, the nearest valid one.
+
+Names that plugins provide (backends, datasets, models, passes, events) are checked
+against a ``names`` mapping the caller passes in, so this module never imports the
+plugin machinery and tests can run without it.
+
+Read next: ``config.py``, which turns YAML files, ``extends:`` and ``--set`` into the
+dict this module validates.
+"""
+
+import copy
+import difflib
+import math
+from dataclasses import dataclass
+
+# Plugin kinds, and the singular used in messages ("unknown model 'mpl'").
+PLUGIN_KINDS = {
+    "backends": "backend",
+    "datasets": "dataset",
+    "models": "model",
+    "passes": "pass",
+    "events": "event",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config. ``source`` is the file (or ``--set``) it came from."""
+
+    source: str
+    path: str
+    message: str
+
+    def __str__(self):
+        return f"{self.source}: {self.message}"
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; ``problems`` lists every reason, one per line."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def format_path(path):
+    """``("passes", 0, "sparsity")`` -> ``"passes.0.sparsity"``: the form ``--set`` uses."""
+    return ".".join(str(part) for part in path) if path else "(top level)"
+
+
+def did_you_mean(word, candidates):
+    """``"; did you mean 'train'?"`` when a candidate is close to ``word``, else ``""``."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def describe(value):
+    """A found value with its type, in YAML words: ``str 'ten'``, ``null``, ``a list``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):  # before int: YAML's true/false are bools, not 1/0
+        return f"bool {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+class Checker:
+    """What one validation run carries: the installed names and the problems so far."""
+
+    def __init__(self, names):
+        self.names = names
+        self.problems = []  # (path tuple, message) pairs; sources are attached at the end
+
+    def problem(self, path, message):
+        self.problems.append((path, message))
+
+
+# -- schema nodes ------------------------------------------------------------------------
+#
+# Each node has ``default`` (REQUIRED if the key must be present), an ``expected`` phrase
+# for messages, and ``check(value, path, checker) -> value``. ``check`` reports problems
+# and returns the value to keep, with defaults filled in. A node whose default is None
+# also accepts an explicit null: that is how a config says "no schedule" or "no event".
+
+REQUIRED = object()
+
+
+class Node:
+    default = REQUIRED
+    expected = "a value"
+
+    def __init__(self, *, default=REQUIRED):
+        self.default = default
+
+    def check(self, value, path, checker):
+        raise NotImplementedError
+
+
+class Int(Node):
+    """An integer, optionally ``>= at_least`` or ``> above``. A bool is not an integer."""
+
+    expected = "an integer"
+
+    def __init__(self, *, default=REQUIRED, at_least=None, above=None):
+        super().__init__(default=default)
+        self.at_least, self.above = at_least, above
+
+    def check(self, value, path, checker):
+        if isinstance(value, bool) or not isinstance(value, int):
+            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            return value
+        _check_range(self, value, path, checker)
+        return value
+
+
+class Number(Node):
+    """A finite real number. Integers are fine (``lr: 1``) and come back as floats."""
+
+    expected = "a number"
+
+    def __init__(self, *, default=REQUIRED, at_least=None, above=None):
+        super().__init__(default=default)
+        self.at_least, self.above = at_least, above
+
+    def check(self, value, path, checker):
+        # Strings are refused even when they look numeric: YAML reads `lr: "0.1"` as text
+        # on purpose, and a quoted number is almost always a mistake worth pointing at.
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            return value
+        if not math.isfinite(value):
+            checker.problem(path, f"{format_path(path)}: expected a finite number, found {value!r}")
+            return value
+        _check_range(self, value, path, checker)
+        # One spelling per value (1 and 1.0 alike), so config_hash does not depend on it.
+        return float(value)
+
+
+def _check_range(node, value, path, checker):
+    if node.at_least is not None and value < node.at_least:
+        checker.problem(path, f"{format_path(path)}: expected {node.expected} >= {node.at_least}, found {value!r}")
+    if node.above is not None and value <= node.above:
+        checker.problem(path, f"{format_path(path)}: expected {node.expected} > {node.above}, found {value!r}")
+
+
+class Text(Node):
+    """A non-empty string; ``forbid`` lists characters it may not contain."""
+
+    expected = "a string"
+
+    def __init__(self, *, default=REQUIRED, forbid=""):
+        super().__init__(default=default)
+        self.forbid = forbid
+
+    def check(self, value, path, checker):
+        if not isinstance(value, str) or not value:
+            found = "an empty string" if value == "" else describe(value)
+            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {found}")
+        elif any(ch in value for ch in self.forbid):
+            checker.problem(
+                path,
+                f"{format_path(path)}: expected {self.expected} without any of "
+                f"{' '.join(self.forbid)}, found {value!r}",
+            )
+        return value
+
+
+class Name(Node):
+    """A name chosen from a fixed list (``choices``) or from what plugins registered (``plugin``)."""
+
+    def __init__(self, what, *, choices=None, plugin=None, default=REQUIRED):
+        super().__init__(default=default)
+        self.what, self.choices, self.plugin = what, choices, plugin
+        self.expected = f"a {what} name"
+
+    def check(self, value, path, checker):
+        if not isinstance(value, str) or not value:
+            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            return value
+        if self.choices is not None:
+            valid, listing = self.choices, "expected one of"
+        elif self.plugin in checker.names:
+            valid, listing = checker.names[self.plugin], f"installed {self.plugin}"
+        else:
+            return value  # the caller gave no list for this kind: nothing to check against
+        if value not in valid:
+            message = (
+                f"unknown {self.what} {value!r} at {format_path(path)}; "
+                f"{listing}: {', '.join(sorted(valid)) or '(none)'}{did_you_mean(value, valid)}"
+            )
+            if self.plugin:
+                # A plugin that failed to import may be the one that would provide it.
+                for note in checker.names.get("broken", ()):
+                    message += f"; note: {note}"
+            checker.problem(path, message)
+        return value
+
+
+class Section(Node):
+    """A mapping with known ``fields``.
+
+    With ``options=True`` any other keys are kept and handed on (to a dataset or model
+    factory, a pass, an event), which checks them itself. Otherwise an unknown key is an
+    error, with the nearest known key as a suggestion.
+    """
+
+    expected = "a mapping"
+
+    def __init__(self, fields, *, options=False, default=REQUIRED):
+        super().__init__(default=default)
+        self.fields, self.options = fields, options
+
+    def check(self, value, path, checker):
+        if not isinstance(value, dict):
+            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            return value
+        out = {}
+        for key, node in self.fields.items():
+            where = path + (key,)
+            if key in value:
+                out[key] = _check_or_null(node, value[key], where, checker)
+            elif node.default is REQUIRED:
+                checker.problem(where, f"{format_path(where)}: missing; expected {node.expected}")
+            else:
+                # Check the default too: a Section's default {} is filled in like a given {}.
+                out[key] = _check_or_null(node, copy.deepcopy(node.default), where, checker)
+        for key, item in value.items():
+            if key in self.fields:
+                continue
+            where = path + (key,)
+            if not isinstance(key, str):
+                checker.problem(where, f"{format_path(where)}: expected a string key, found {describe(key)}")
+            elif not self.options:
+                known = ", ".join(self.fields)
+                checker.problem(
+                    where,
+                    f"{format_path(where)}: unknown key {key!r}; expected one of: {known}"
+                    f"{did_you_mean(key, self.fields)}",
+                )
+            out[key] = item
+        return out
+
+
+class Variants(Node):
+    """A mapping whose allowed keys depend on its ``name``: ``schedule: {name: step, ...}``."""
+
+    expected = "a mapping"
+
+    def __init__(self, what, variants, *, default=REQUIRED):
+        super().__init__(default=default)
+        self.what, self.variants = what, variants
+        self.name = Name(what, choices=tuple(variants))
+
+    def check(self, value, path, checker):
+        if not isinstance(value, dict):
+            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            return value
+        if value.get("name") not in self.variants:
+            # Without a valid name we cannot know which keys belong; report just the name.
+            Section({"name": self.name}, options=True).check(value, path, checker)
+            return value
+        fields = {"name": self.name, **self.variants[value["name"]]}
+        return Section(fields).check(value, path, checker)
+
+
+class ListOf(Node):
+    """A list whose items all match one node."""
+
+    expected = "a list"
+
+    def __init__(self, item, *, default=REQUIRED):
+        super().__init__(default=default)
+        self.item = item
+
+    def check(self, value, path, checker):
+        if not isinstance(value, list):
+            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            return value
+        return [self.item.check(item, path + (i,), checker) for i, item in enumerate(value)]
+
+
+def _check_or_null(node, value, path, checker):
+    if value is None and node.default is None:
+        return None
+    return node.check(value, path, checker)
+
+
+# -- the schema --------------------------------------------------------------------------
+#
+# Read this as the YAML it describes. Plugin-provided things (data, model, passes, event)
+# check only their ``name`` here; their other keys are options for the plugin itself.
+
+OPTIMIZER = Section(
+    {
+        "name": Name("optimizer", choices=("sgd", "adam", "adamw"), default="adam"),
+        "lr": Number(default=0.001, above=0),
+        "weight_decay": Number(default=0.0, at_least=0),
+        "momentum": Number(default=0.0, at_least=0),
+    },
+    default={},
+)
+
+SCHEDULE = Variants(
+    "schedule",
+    {
+        "step": {  # lr *= gamma every step_size epochs
+            "step_size": Int(above=0),
+            "gamma": Number(default=0.1, above=0),
+        },
+        "cosine": {  # linear warm-up, then cosine decay from lr down to min_lr
+            "warmup_epochs": Int(default=0, at_least=0),
+            "min_lr": Number(default=0.0, at_least=0),
+        },
+    },
+    default=None,
+)
+
+SCHEMA = Section(
+    {
+        # The run directory is runs/<name>-<time>/, so no path separators in the name.
+        "name": Text(forbid="/\\"),
+        "seed": Int(default=0, at_least=0),
+        "backend": Name("backend", plugin="backends", default="vectorized"),
+        "data": Section(
+            {
+                "name": Name("dataset", plugin="datasets"),
+                "batch_size": Int(default=64, above=0),
+            },
+            options=True,
+        ),
+        "model": Section({"name": Name("model", plugin="models")}, options=True),
+        "train": Section(
+            {
+                "epochs": Int(default=20, at_least=0),
+                "optimizer": OPTIMIZER,
+                "schedule": SCHEDULE,
+                "clip_grad_norm": Number(default=None, above=0),
+                "checkpoint_every": Int(default=1, above=0),
+            },
+            default={},
+        ),
+        # Applied in order after training; each pass validates its own options.
+        "passes": ListOf(Section({"name": Name("pass", plugin="passes")}, options=True), default=[]),
+        "event": Section({"name": Name("event", plugin="events")}, options=True, default=None),
+        "benchmark": Section(
+            {
+                "warmup": Int(default=5, at_least=0),
+                "runs": Int(default=50, above=0),
+                "batch_size": Int(default=1, above=0),
+            },
+            default={},
+        ),
+    }
+)
+
+
+def validate(config, *, source="<config>", names=None, origins=None):
+    """Check ``config`` against ``SCHEMA``; return a copy with every default filled in.
+
+    ``names`` maps plugin kinds (``"backends"``, ``"datasets"``, ``"models"``,
+    ``"passes"``, ``"events"``) to the installed names; a kind left out is not checked,
+    and ``None`` asks the plugin registry. An optional ``"broken"`` entry lists notes
+    about plugins that failed to load, shown with any unknown-name error.
+
+    ``source`` names the file in messages. ``origins`` (from ``config.load_config``)
+    maps key paths to the file or ``--set`` that set them, so a bad value inherited
+    through ``extends:`` is blamed on the file that holds it.
+
+    Raises ``ConfigError`` listing every problem found.
+    """
+    resolved, problems = check(config, source=source, names=names, origins=origins)
+    if problems:
+        raise ConfigError(problems)
+    return resolved
+
+
+def check(config, *, source="<config>", names=None, origins=None):
+    """Like ``validate`` but returns ``(resolved, problems)`` instead of raising."""
+    checker = Checker(installed_names() if names is None else names)
+    resolved = SCHEMA.check(config, (), checker)
+    problems = [Problem(origin(path, origins, source), format_path(path), message) for path, message in checker.problems]
+    return resolved, problems
+
+
+def origin(path, origins, default):
+    """Who set ``path``: the entry for its longest prefix in ``origins``, else ``default``."""
+    for end in range(len(path), -1, -1):
+        if origins and path[:end] in origins:
+            return origins[path[:end]]
+    return default
+
+
+def installed_names():
+    """The names each plugin kind offers right now, from ``tinytorch.core.plugins``."""
+    # Imported here, not at the top: validating with explicit names needs no plugins.
+    from tinytorch.core import plugins
+
+    names = {}
+    for kind in PLUGIN_KINDS:
+        # A name two plugins claim is left out of the registry, but it *is* installed;
+        # keep it, so that looking it up reports the conflict instead of "unknown".
+        names[kind] = sorted({*plugins.registry(kind), *plugins.host().conflicts(kind)})
+    names["broken"] = [f"plugin {p.name!r} from {p.dist!r} is broken: {p.error}" for p in plugins.broken()]
+    return names

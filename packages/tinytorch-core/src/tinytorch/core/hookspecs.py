@@ -1,0 +1,99 @@
+"""Hook specifications: the contract between TinyTorch and its plugins.
+
+Every plugin, built-in or third party, is a module listed under the ``tinytorch``
+entry-point group. Its functions decorated with ``@hookimpl`` answer the hooks below.
+Registration hooks receive a ``register`` callable (the llm/pytest style) instead of
+returning values, so one hook call can register many things and we always know which
+plugin registered what.
+
+Read next: ``plugins.py``, which finds the entry points and calls these hooks.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("tinytorch")
+hookimpl = pluggy.HookimplMarker("tinytorch")
+
+
+@hookspec
+def tinytorch_register_backends(register):
+    """Register compute backends.
+
+    Called once, the first time a backend is looked up (by ``use_backend``, the first
+    tensor op, or ``tt plugins``). ``register(name, backend)`` takes a unique name and a
+    ``tinytorch.core.backend.Backend`` subclass (instantiated on first use) or instance.
+    """
+
+
+@hookspec
+def tinytorch_register_passes(register):
+    """Register optimization passes (quantize, prune, ...).
+
+    Called once, the first time a pass is looked up. ``register(name, pass_cls)`` takes a
+    unique name and a class with ``validate(options, model) -> None`` (raise ValueError
+    on bad options) and ``apply(model, options, context) -> model``.
+    """
+
+
+@hookspec
+def tinytorch_register_models(register):
+    """Register model factories selected by a config's ``model.name``.
+
+    Called once, the first time a model is looked up. ``register(name, factory)`` takes
+    a unique name and ``factory(info, **options) -> nn.Module``, where ``info`` is the
+    dataset's info dict (``input_shape``, ``num_classes``, ...).
+    """
+
+
+@hookspec
+def tinytorch_register_datasets(register):
+    """Register dataset factories selected by a config's ``data.name``.
+
+    Called once, the first time a dataset is looked up. ``register(name, factory)``
+    takes a unique name and ``factory(**options) -> DatasetSplits``.
+    """
+
+
+@hookspec
+def tinytorch_register_events(register):
+    """Register TorchPerf Olympics events selected by a config's ``event.name``.
+
+    Called once, the first time an event is looked up. ``register(name, event)`` takes
+    a unique name and an object with ``title``, ``rules`` (text for ``tt events``) and
+    ``score(baseline, optimized, options) -> dict``.
+    """
+
+
+@hookspec
+def tinytorch_register_commands(cli):
+    """Add subcommands to the ``tt`` command.
+
+    Called once when ``tt`` starts. ``cli`` is the root ``click.Group``; call
+    ``cli.add_command(command)`` or decorate with ``@cli.command()``.
+    """
+
+
+@hookspec
+def tinytorch_run_start(run):
+    """Observe the start of a run, after the config is resolved and before training.
+
+    ``run`` has ``name``, ``config`` (the resolved dict) and ``out_dir``. Return value
+    ignored.
+    """
+
+
+@hookspec
+def tinytorch_epoch_end(run, epoch, metrics):
+    """Observe the end of each training epoch.
+
+    ``epoch`` counts from 1; ``metrics`` is a dict such as ``{"train_loss": 0.31,
+    "val_accuracy": 0.95}``. Return value ignored.
+    """
+
+
+@hookspec
+def tinytorch_run_end(run, metrics):
+    """Observe the end of a run, after ``metrics.json`` is written.
+
+    ``metrics`` is the dict written to ``metrics.json``. Return value ignored.
+    """

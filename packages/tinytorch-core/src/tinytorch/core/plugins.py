@@ -1,0 +1,210 @@
+"""The plugin manager: finds plugins through entry points and asks them what they offer.
+
+A plugin is a module named by an entry point in the ``tinytorch`` group. We load each
+one on its own, so a plugin that fails to import is recorded with its error instead of
+breaking every command, and we call each registration hook implementation on its own,
+so we know which distribution registered each name (and can name both when two collide).
+
+Built-ins (the vectorized backend, the passes, models, datasets and events) are plugins
+of the project's own distributions and load through exactly this path.
+
+Read next: ``backend.py``, which asks this module for the backend it should run on.
+"""
+
+import difflib
+import importlib.metadata
+import os
+from dataclasses import dataclass, field
+
+import pluggy
+
+from . import hookspecs
+
+GROUP = "tinytorch"
+KINDS = ("backends", "passes", "models", "datasets", "events")
+BUILTIN_DISTRIBUTIONS = frozenset(
+    ["tinytorch-core", "tinytorch-nn", "tinytorch-text", "tinytorch-optim", "tinytorch-bench"]
+)
+
+
+class UnknownNameError(LookupError):
+    """A config or call named a backend, pass, model, dataset or event nobody registered."""
+
+    def __str__(self):
+        return self.args[0]
+
+
+class PluginConflictError(RuntimeError):
+    """Two distributions registered the same name."""
+
+
+@dataclass
+class Registration:
+    name: str
+    obj: object
+    dist: str
+
+
+@dataclass
+class PluginInfo:
+    name: str  # the entry point's name
+    dist: str
+    version: str
+    module: object = None
+    error: str = ""  # why it is broken, if it is
+    registers: dict = field(default_factory=dict)  # kind -> [names]
+
+
+def normalize(dist_name):
+    return dist_name.lower().replace("_", "-").replace(".", "-")
+
+
+def nearest(name, candidates):
+    """The closest valid name, for 'did you mean ...?' hints."""
+    matches = difflib.get_close_matches(str(name), list(candidates), n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def installed_entry_points():
+    """Entry points of the ``tinytorch`` group, one per (distribution, name)."""
+    seen, found = set(), []
+    for ep in importlib.metadata.entry_points(group=GROUP):
+        key = (normalize(ep.dist.name) if ep.dist else "", ep.name)
+        if key not in seen:
+            seen.add(key)
+            found.append(ep)
+    return found
+
+
+def allowed_distributions():
+    """None when every distribution may load, else the set TINYTORCH_PLUGINS allows."""
+    value = os.environ.get("TINYTORCH_PLUGINS")
+    if value is None:
+        return None
+    return BUILTIN_DISTRIBUTIONS | {normalize(d.strip()) for d in value.split(",") if d.strip()}
+
+
+class PluginHost:
+    """One pluggy manager plus what its plugins registered, kind by kind."""
+
+    def __init__(self, entry_points=None):
+        self.pm = pluggy.PluginManager("tinytorch")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins = {}  # plugin name -> PluginInfo
+        self._registries = {}
+        self._conflicts = {}
+        allowed = allowed_distributions()
+        for ep in installed_entry_points() if entry_points is None else entry_points:
+            dist = normalize(ep.dist.name) if ep.dist else "unknown"
+            if allowed is not None and dist not in allowed:
+                continue
+            self._load(ep, dist, ep.dist.version if ep.dist else "")
+
+    def _load(self, ep, dist, version):
+        info = PluginInfo(name=ep.name, dist=dist, version=version)
+        self.plugins[f"{dist}:{ep.name}"] = info
+        try:
+            info.module = ep.load()
+            self.pm.register(info.module, name=f"{dist}:{ep.name}")
+        except Exception as error:  # a broken plugin must not break unrelated commands
+            info.error = f"{type(error).__name__}: {error}"
+
+    def register(self, module, dist="local", name=None, version=""):
+        """Register an in-process plugin (tests, notebooks) exactly like an entry point."""
+        name = name or getattr(module, "__name__", repr(module))
+        self.plugins[f"{dist}:{name}"] = PluginInfo(name, dist, version, module)
+        self.pm.register(module, name=f"{dist}:{name}")
+        self._registries.clear()
+        self._conflicts.clear()
+
+    def broken(self):
+        return [info for info in self.plugins.values() if info.error]
+
+    def call_each(self, hook_name, **kwargs):
+        """Call every implementation of a hook on its own; a failure marks only its plugin."""
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            info = self.plugins[impl.plugin_name]
+            try:
+                impl.function(**kwargs)
+            except Exception as error:
+                info.error = info.error or f"{hook_name} raised {type(error).__name__}: {error}"
+
+    def registry(self, kind):
+        """``{name: Registration}`` for one kind; names claimed twice are left out."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown plugin kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if kind not in self._registries:
+            self._registries[kind], self._conflicts[kind] = self._collect(kind)
+        return self._registries[kind]
+
+    def _collect(self, kind):
+        found, conflicts = {}, {}
+        for impl in getattr(self.pm.hook, f"tinytorch_register_{kind}").get_hookimpls():
+            info = self.plugins[impl.plugin_name]
+
+            def register(name, obj, info=info):
+                info.registers.setdefault(kind, []).append(name)
+                if name in conflicts:
+                    conflicts[name].append(info.dist)
+                elif name in found:
+                    conflicts[name] = [found.pop(name).dist, info.dist]
+                else:
+                    found[name] = Registration(name, obj, info.dist)
+
+            try:
+                impl.function(register=register)
+            except Exception as error:
+                info.error = f"tinytorch_register_{kind} raised {type(error).__name__}: {error}"
+        return dict(sorted(found.items())), conflicts
+
+    def conflicts(self, kind):
+        self.registry(kind)
+        return self._conflicts[kind]
+
+    def lookup(self, kind, name):
+        """The object registered as ``name``, or an error that helps fix the name."""
+        found = self.registry(kind)
+        if name in found:
+            return found[name].obj
+        if name in self._conflicts[kind]:
+            dists = " and ".join(repr(d) for d in self._conflicts[kind][name])
+            raise PluginConflictError(
+                f"{kind[:-1]} {name!r} is registered by both {dists}; uninstall one, or "
+                f"choose which plugins load with TINYTORCH_PLUGINS"
+            )
+        message = f"unknown {kind[:-1]} {name!r}; installed {kind}: {', '.join(found) or '(none)'}"
+        hint = nearest(name, found)
+        if hint:
+            message += f"; did you mean {hint!r}?"
+        for info in self.broken():
+            message += f"\n  note: plugin {info.name!r} from {info.dist!r} is broken: {info.error}"
+        raise UnknownNameError(message)
+
+
+_host = None
+
+
+def host():
+    """The process-wide plugin host, created on first use."""
+    global _host
+    if _host is None:
+        _host = PluginHost()
+    return _host
+
+
+def reset(new_host=None):
+    """Forget the current host (tests use this to install fake plugins)."""
+    global _host
+    _host = new_host
+
+
+def registry(kind):
+    return host().registry(kind)
+
+
+def lookup(kind, name):
+    return host().lookup(kind, name)
+
+
+def broken():
+    return host().broken()
