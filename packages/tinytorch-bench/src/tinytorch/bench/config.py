@@ -66,15 +66,20 @@ def _read_yaml(source):
         with open(source, encoding="utf-8") as f:
             data = yaml.safe_load(f)
     except OSError as error:
-        raise ConfigError([Problem(source, "", f"cannot read config: {error.strerror or error}")]) from None
+        raise _error(source, f"cannot read config: {error.strerror or error}") from None
     except yaml.YAMLError as error:
-        raise ConfigError([Problem(source, "", _yaml_error_message(error))]) from None
+        raise _error(source, _yaml_error_message(error)) from None
     if not isinstance(data, dict):
         found = "an empty file" if data is None else describe(data)
-        raise ConfigError(
-            [Problem(source, "", f"expected a mapping of keys (name: ..., data: ...) at the top level, found {found}")]
+        raise _error(
+            source, f"expected a mapping (name: ..., data: ...) at the top level, found {found}"
         )
     return data
+
+
+def _error(source, message, path=""):
+    """A ConfigError with one problem: for failures that stop loading on the spot."""
+    return ConfigError([Problem(source, path, message)])
 
 
 def _yaml_error_message(error):
@@ -92,23 +97,26 @@ def _yaml_error_message(error):
 
 def _load_with_bases(source, origins, chain):
     """The config at ``source`` laid over its ``extends:`` chain; fills ``origins``."""
+    # ``chain`` holds (real path, name as written) for each file that led here; real paths
+    # catch a cycle however it is spelled, written names make it readable.
     real = os.path.realpath(source)
-    if real in chain:
-        names = [os.path.relpath(p) for p in chain + (real,)]
-        raise ConfigError([Problem(source, "extends", f"extends: cycle: {' -> '.join(names)}")])
+    if real in [seen for seen, _ in chain]:
+        loop = [name for _, name in chain] + [source]
+        raise _error(source, f"extends: cycle: {' -> '.join(loop)}", "extends")
     data = _read_yaml(source)
     base_name = data.pop("extends", None)
     if base_name is None:
         origins[()] = source  # everything not set later came from here
         return data
     if not isinstance(base_name, str) or not base_name:
-        raise ConfigError([Problem(source, "extends", f"extends: expected a file path, found {base_name!r}")])
+        raise _error(
+            source, f"extends: expected a file path, found {describe(base_name)}", "extends"
+        )
     base_source = os.path.normpath(os.path.join(os.path.dirname(source), base_name))
     if not os.path.exists(base_source):
-        raise ConfigError(
-            [Problem(source, "extends", f"extends: base config {base_name!r} not found (looked for {base_source})")]
-        )
-    base = _load_with_bases(base_source, origins, chain + (real,))
+        message = f"extends: base config {base_name!r} not found (looked for {base_source})"
+        raise _error(source, message, "extends")
+    base = _load_with_bases(base_source, origins, chain + ((real, source),))
     _merge_into(base, data, (), origins, source)
     return base
 
@@ -139,11 +147,14 @@ def _apply_override(config, text, origins):
     source = f"--set {text}"
     key_path, sep, raw = text.partition("=")
     if not sep or not key_path.strip():
-        return [Problem(source, "", f"expected key.path=value (like train.epochs=5), found {text!r}")]
+        return [
+            Problem(source, "", f"expected key.path=value (like train.epochs=5), found {text!r}")
+        ]
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError as error:
-        return [Problem(source, key_path, f"{key_path}: cannot read the value as YAML: {_yaml_error_message(error)}")]
+        message = f"{key_path}: cannot read the value as YAML: {_yaml_error_message(error)}"
+        return [Problem(source, key_path, message)]
 
     parts = key_path.strip().split(".")
     node, path = config, ()
@@ -151,24 +162,17 @@ def _apply_override(config, text, origins):
         last = i == len(parts) - 1
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                return [
-                    Problem(
-                        source,
-                        format_path(path + (part,)),
-                        f"{format_path(path)}: expected a list index from 0 to {len(node) - 1}, "
-                        f"found {part!r}",
-                    )
-                ]
+                where = format_path(path)
+                valid = f"from 0 to {len(node) - 1}" if node else "(the list is empty)"
+                message = f"{where}: expected a list index {valid}, found {part!r}"
+                return [Problem(source, where, message)]
             part = int(part)
         elif not isinstance(node, dict):
-            return [
-                Problem(
-                    source,
-                    format_path(path),
-                    f"{format_path(path)}: cannot set {key_path}: {format_path(path)} holds "
-                    f"{type(node).__name__} {node!r}, not a mapping",
-                )
-            ]
+            where = format_path(path)
+            message = (
+                f"{where}: cannot set {key_path}: {where} holds {describe(node)}, not a mapping"
+            )
+            return [Problem(source, where, message)]
         path += (part,)
         if last:
             node[part] = value

@@ -61,7 +61,8 @@ def did_you_mean(word, candidates):
     """``"; did you mean 'train'?"`` when a candidate is close to ``word``, else ``""``."""
     if not isinstance(word, str):
         return ""
-    close = difflib.get_close_matches(word, [str(c) for c in candidates], n=1, cutoff=0.6)
+    # 0.5 is loose enough for 'lrate' -> 'lr' and matches tinytorch.core.plugins.nearest.
+    close = difflib.get_close_matches(word, [str(c) for c in candidates], n=1, cutoff=0.5)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
@@ -85,7 +86,15 @@ class Checker:
         self.names = names
         self.problems = []  # (path tuple, message) pairs; sources are attached at the end
 
-    def problem(self, path, message):
+    def problem(self, path, text):
+        """Record ``"<key path>: <text>"``."""
+        self.problems.append((path, f"{format_path(path)}: {text}"))
+
+    def wrong_type(self, path, expected, value):
+        self.problem(path, f"expected {expected}, found {describe(value)}")
+
+    def unknown_name(self, path, message):
+        """Record a message that names the path itself ("unknown model 'x' at model.name")."""
         self.problems.append((path, message))
 
 
@@ -121,7 +130,7 @@ class Int(Node):
 
     def check(self, value, path, checker):
         if isinstance(value, bool) or not isinstance(value, int):
-            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            checker.wrong_type(path, self.expected, value)
             return value
         _check_range(self, value, path, checker)
         return value
@@ -140,10 +149,10 @@ class Number(Node):
         # Strings are refused even when they look numeric: YAML reads `lr: "0.1"` as text
         # on purpose, and a quoted number is almost always a mistake worth pointing at.
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            checker.wrong_type(path, self.expected, value)
             return value
         if not math.isfinite(value):
-            checker.problem(path, f"{format_path(path)}: expected a finite number, found {value!r}")
+            checker.problem(path, f"expected a finite number, found {value!r}")
             return value
         _check_range(self, value, path, checker)
         # One spelling per value (1 and 1.0 alike), so config_hash does not depend on it.
@@ -152,9 +161,9 @@ class Number(Node):
 
 def _check_range(node, value, path, checker):
     if node.at_least is not None and value < node.at_least:
-        checker.problem(path, f"{format_path(path)}: expected {node.expected} >= {node.at_least}, found {value!r}")
+        checker.problem(path, f"expected {node.expected} >= {node.at_least}, found {value!r}")
     if node.above is not None and value <= node.above:
-        checker.problem(path, f"{format_path(path)}: expected {node.expected} > {node.above}, found {value!r}")
+        checker.problem(path, f"expected {node.expected} > {node.above}, found {value!r}")
 
 
 class Text(Node):
@@ -169,18 +178,17 @@ class Text(Node):
     def check(self, value, path, checker):
         if not isinstance(value, str) or not value:
             found = "an empty string" if value == "" else describe(value)
-            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {found}")
+            checker.problem(path, f"expected {self.expected}, found {found}")
         elif any(ch in value for ch in self.forbid):
             checker.problem(
                 path,
-                f"{format_path(path)}: expected {self.expected} without any of "
-                f"{' '.join(self.forbid)}, found {value!r}",
+                f"expected {self.expected} without any of {' '.join(self.forbid)}, found {value!r}",
             )
         return value
 
 
 class Name(Node):
-    """A name chosen from a fixed list (``choices``) or from what plugins registered (``plugin``)."""
+    """A name from a fixed list (``choices``) or from what plugins registered (``plugin``)."""
 
     def __init__(self, what, *, choices=None, plugin=None, default=REQUIRED):
         super().__init__(default=default)
@@ -189,7 +197,7 @@ class Name(Node):
 
     def check(self, value, path, checker):
         if not isinstance(value, str) or not value:
-            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            checker.wrong_type(path, self.expected, value)
             return value
         if self.choices is not None:
             valid, listing = self.choices, "expected one of"
@@ -206,7 +214,7 @@ class Name(Node):
                 # A plugin that failed to import may be the one that would provide it.
                 for note in checker.names.get("broken", ()):
                     message += f"; note: {note}"
-            checker.problem(path, message)
+            checker.unknown_name(path, message)
         return value
 
 
@@ -226,7 +234,7 @@ class Section(Node):
 
     def check(self, value, path, checker):
         if not isinstance(value, dict):
-            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            checker.wrong_type(path, self.expected, value)
             return value
         out = {}
         for key, node in self.fields.items():
@@ -234,7 +242,7 @@ class Section(Node):
             if key in value:
                 out[key] = _check_or_null(node, value[key], where, checker)
             elif node.default is REQUIRED:
-                checker.problem(where, f"{format_path(where)}: missing; expected {node.expected}")
+                checker.problem(where, f"missing; expected {node.expected}")
             else:
                 # Check the default too: a Section's default {} is filled in like a given {}.
                 out[key] = _check_or_null(node, copy.deepcopy(node.default), where, checker)
@@ -243,12 +251,12 @@ class Section(Node):
                 continue
             where = path + (key,)
             if not isinstance(key, str):
-                checker.problem(where, f"{format_path(where)}: expected a string key, found {describe(key)}")
+                checker.wrong_type(where, "a string key", key)
             elif not self.options:
                 known = ", ".join(self.fields)
                 checker.problem(
                     where,
-                    f"{format_path(where)}: unknown key {key!r}; expected one of: {known}"
+                    f"unknown key {key!r}; expected one of: {known}"
                     f"{did_you_mean(key, self.fields)}",
                 )
             out[key] = item
@@ -267,7 +275,7 @@ class Variants(Node):
 
     def check(self, value, path, checker):
         if not isinstance(value, dict):
-            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            checker.wrong_type(path, self.expected, value)
             return value
         if value.get("name") not in self.variants:
             # Without a valid name we cannot know which keys belong; report just the name.
@@ -288,7 +296,7 @@ class ListOf(Node):
 
     def check(self, value, path, checker):
         if not isinstance(value, list):
-            checker.problem(path, f"{format_path(path)}: expected {self.expected}, found {describe(value)}")
+            checker.wrong_type(path, self.expected, value)
             return value
         return [self.item.check(item, path + (i,), checker) for i, item in enumerate(value)]
 
@@ -354,7 +362,9 @@ SCHEMA = Section(
             default={},
         ),
         # Applied in order after training; each pass validates its own options.
-        "passes": ListOf(Section({"name": Name("pass", plugin="passes")}, options=True), default=[]),
+        "passes": ListOf(
+            Section({"name": Name("pass", plugin="passes")}, options=True), default=[]
+        ),
         "event": Section({"name": Name("event", plugin="events")}, options=True, default=None),
         "benchmark": Section(
             {
@@ -392,7 +402,10 @@ def check(config, *, source="<config>", names=None, origins=None):
     """Like ``validate`` but returns ``(resolved, problems)`` instead of raising."""
     checker = Checker(installed_names() if names is None else names)
     resolved = SCHEMA.check(config, (), checker)
-    problems = [Problem(origin(path, origins, source), format_path(path), message) for path, message in checker.problems]
+    problems = [
+        Problem(origin(path, origins, source), format_path(path), message)
+        for path, message in checker.problems
+    ]
     return resolved, problems
 
 
@@ -414,5 +427,7 @@ def installed_names():
         # A name two plugins claim is left out of the registry, but it *is* installed;
         # keep it, so that looking it up reports the conflict instead of "unknown".
         names[kind] = sorted({*plugins.registry(kind), *plugins.host().conflicts(kind)})
-    names["broken"] = [f"plugin {p.name!r} from {p.dist!r} is broken: {p.error}" for p in plugins.broken()]
+    names["broken"] = [
+        f"plugin {p.name!r} from {p.dist!r} is broken: {p.error}" for p in plugins.broken()
+    ]
     return names

@@ -75,9 +75,10 @@ def tinytorch_register_commands(cli):
 
 @hookspec
 def tinytorch_run_start(run):
-    """Observe the start of a run, after the config is resolved and before training.
+    """Observe the start of a run.
 
-    ``run`` has ``name``, ``config`` (the resolved dict) and ``out_dir``. Return value
+    Called by ``tt run`` once the config is resolved and validated, before data loads
+    and training starts. ``run`` has ``name``, ``config`` (the resolved dict) and ``out_dir``. Return value
     ignored.
     """
 
@@ -86,14 +87,15 @@ def tinytorch_run_start(run):
 def tinytorch_epoch_end(run, epoch, metrics):
     """Observe the end of each training epoch.
 
-    ``epoch`` counts from 1; ``metrics`` is a dict such as ``{"train_loss": 0.31,
+    Called by the ``Trainer`` after each epoch's evaluation and checkpoint. ``run`` is
+    the run object (as for ``tinytorch_run_start``); ``epoch`` counts from 1; ``metrics`` is a dict such as ``{"train_loss": 0.31,
     "val_accuracy": 0.95}``. Return value ignored.
     """
 
 
 @hookspec
 def tinytorch_run_end(run, metrics):
-    """Observe the end of a run, after ``metrics.json`` is written.
+    """Observe the end of a run.
 
-    ``metrics`` is the dict written to ``metrics.json``. Return value ignored.
+    Called by ``tt run`` after ``metrics.json`` and the report are written. ``metrics`` is the dict written to ``metrics.json``. Return value ignored.
     """

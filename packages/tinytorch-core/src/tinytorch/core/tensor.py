@@ -21,7 +21,8 @@ _FLOAT = np.float32
 def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):  # NumPy data keeps its dtype
+        data = np.asarray(data)
         return data if dtype is None else data.astype(dtype, copy=False)
     # Python numbers and lists default to float32, the dtype of every model here.
     return np.asarray(data, dtype=dtype or _FLOAT)

@@ -11,10 +11,22 @@ Read in this order: `dataset.py` (Dataset, TensorDataset, Subset, random_split),
 (the built-in datasets and their registration hook).
 """
 
-from tinytorch.core.data.dataset import Dataset, DatasetSplits, Subset, TensorDataset, random_split
+from tinytorch.core.data.dataset import (
+    Dataset,
+    DatasetSplits,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from tinytorch.core.data.datasets import load_dataset
 from tinytorch.core.data.loader import DataLoader
-from tinytorch.core.data.sources import ChecksumError, DataFile, DatasetNotFoundError, fetch, read_idx
+from tinytorch.core.data.sources import (
+    ChecksumError,
+    DataFile,
+    DatasetNotFoundError,
+    fetch,
+    read_idx,
+)
 
 __all__ = [
     "ChecksumError",

@@ -24,9 +24,9 @@ from importlib import resources
 
 import numpy as np
 
+from tinytorch.core import plugins
 from tinytorch.core.data.dataset import DatasetSplits, TensorDataset
 from tinytorch.core.data.sources import DataFile, check_bytes, fetch, read_idx
-from tinytorch.core import plugins
 from tinytorch.core.hookspecs import hookimpl
 
 
@@ -81,7 +81,8 @@ def perceptron(n: int = 200, seed: int = 0, test_fraction: float = 0.25) -> Data
         points = np.empty((0, 2))
         while len(points) < count:  # rejection sampling; rarely loops twice
             draw = side * 1.5 + rng.normal(scale=0.7, size=(count, 2))
-            points = np.concatenate([points, draw[side * draw @ PERCEPTRON_NORMAL >= PERCEPTRON_MARGIN]])
+            outside = side * draw @ PERCEPTRON_NORMAL >= PERCEPTRON_MARGIN
+            points = np.concatenate([points, draw[outside]])
         xs.append(points[:count])
         ys.append(np.full(count, label))
     order = rng.permutation(n)
@@ -89,7 +90,8 @@ def perceptron(n: int = 200, seed: int = 0, test_fraction: float = 0.25) -> Data
     return _split(x, y, test_fraction, seed, name="perceptron", num_classes=2)
 
 
-def xor(n: int = 200, noise: float = 0.1, seed: int = 0, test_fraction: float = 0.25) -> DatasetSplits:
+def xor(n: int = 200, noise: float = 0.1, seed: int = 0,
+        test_fraction: float = 0.25) -> DatasetSplits:
     """`n` points near the corners of the unit square, label = x0 XOR x1 (0/1)."""
     rng = np.random.default_rng(seed)
     corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
@@ -130,7 +132,9 @@ def digits(test_fraction: float = 0.2, seed: int = 0, flatten: bool = True) -> D
 _IDX_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
-# MD5 of the *uncompressed* IDX bytes, as published; see sources.DataFile for why.
+# MD5 of the *uncompressed* IDX bytes (see sources.DataFile for why): the published values,
+# except Fashion-MNIST's t10k labels, whose upstream lists only the .gz MD5; that one was
+# computed from the upstream file, which is byte-identical to the one in shared/data.
 _MNIST_MD5 = ("6bbc9ace898e44ae57da46a324031adb", "a25bea736e30d166cdddb491f175f624",
               "2646ac647ad5339dbf082846283269ea", "27ae3e4e09519cfbb04c329615203637")
 _FASHION_MD5 = ("f4a8712d7a061bf5bd6d2ca38dc4d50a", "9018921c3c673c538a1fc5bad174d6f9",
@@ -149,13 +153,13 @@ FASHION_MNIST_FILES = tuple(
 )
 FASHION_MNIST_HINT = (
     "Offline on Debian/Ubuntu: `apt-get install dataset-fashion-mnist` installs all four "
-    "files in /usr/share/datasets/fashion-mnist/."
+    "files in /usr/share/datasets/fashion-mnist/; copy or link them to the paths above."
 )
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)  # each entry holds ~220 MB of float32 images
 def _decoded(paths: tuple, mean: float | None, std: float | None) -> tuple:
     # Keyed on the resolved paths, so pointing TINYTORCH_DATA elsewhere is a new entry.
     # Decoding and converting 60,000 images takes about a second; do it once a process.
@@ -173,7 +177,9 @@ def _decoded(paths: tuple, mean: float | None, std: float | None) -> tuple:
 
 def _idx_dataset(files, name, mean, std, flatten, normalize, limit, hint="", **info):
     paths = tuple(str(p) for p in fetch(list(files), hint))
-    x_train, y_train, x_test, y_test = _decoded(paths, *((mean, std) if normalize else (None, None)))
+    if not normalize:
+        mean = std = None
+    x_train, y_train, x_test, y_test = _decoded(paths, mean, std)
     shape = (784,) if flatten else (1, 28, 28)
     x_train, x_test = x_train.reshape(-1, *shape), x_test.reshape(-1, *shape)
     if limit is not None:
@@ -182,7 +188,8 @@ def _idx_dataset(files, name, mean, std, flatten, normalize, limit, hint="", **i
     return DatasetSplits(TensorDataset(x_train, y_train), TensorDataset(x_test, y_test), info)
 
 
-def mnist(flatten: bool = True, normalize: bool = True, limit: int | None = None) -> DatasetSplits:
+def mnist(flatten: bool = True, normalize: bool = True,
+          limit: int | None = None) -> DatasetSplits:
     """MNIST: 60,000 train and 10,000 test handwritten digits, 28x28, labels 0..9.
 
     Pixels are scaled to [0, 1], then (``normalize=True``) standardized with the training
@@ -192,7 +199,8 @@ def mnist(flatten: bool = True, normalize: bool = True, limit: int | None = None
     return _idx_dataset(MNIST_FILES, "mnist", 0.1307, 0.3081, flatten, normalize, limit)
 
 
-def fashion_mnist(flatten: bool = True, normalize: bool = True, limit: int | None = None) -> DatasetSplits:
+def fashion_mnist(flatten: bool = True, normalize: bool = True,
+                  limit: int | None = None) -> DatasetSplits:
     """Fashion-MNIST: MNIST's format and sizes, with 10 kinds of clothing instead of digits.
 
     Options as in `mnist`; ``normalize`` uses Fashion-MNIST's own training mean 0.2860

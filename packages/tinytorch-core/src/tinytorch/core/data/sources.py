@@ -135,19 +135,18 @@ def check_bytes(data: bytes, expected: str, name: str, algorithm: str = "sha256"
 def download(file: DataFile, root: Path) -> Path:
     """Download `file` into `root`, check it, and only then move it into place."""
     dest = root / file.path
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    # The temp file sits beside the destination so os.replace is an atomic rename.
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
-            file.url, timeout=DOWNLOAD_TIMEOUT
-        ) as response:
-            shutil.copyfileobj(response, out)
-        verify(Path(tmp), file)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with urllib.request.urlopen(file.url, timeout=DOWNLOAD_TIMEOUT) as response:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # The temp file sits beside the destination so os.replace is an atomic rename.
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(response, out)
+            verify(Path(tmp), file)
+            os.replace(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     return dest
 
 

@@ -1,0 +1,108 @@
+"""The plugin manager, driven by fake distributions (no installs needed)."""
+
+import types
+
+import pytest
+
+from tinytorch.core import hookimpl, plugins
+from tinytorch.core.backend import Backend
+
+
+class FakeDist:
+    def __init__(self, name, version="1.0"):
+        self.name, self.version = name, version
+
+
+class FakeEntryPoint:
+    def __init__(self, dist, name, module=None, error=None):
+        self.dist, self.name, self._module, self._error = FakeDist(dist), name, module, error
+
+    def load(self):
+        if self._error:
+            raise self._error
+        return self._module
+
+
+def backend_plugin(*names):
+    module = types.ModuleType("fake_backends")
+
+    @hookimpl
+    def tinytorch_register_backends(register):
+        for name in names:
+            register(name, Backend)
+
+    module.tinytorch_register_backends = tinytorch_register_backends
+    return module
+
+
+def test_collision_names_both_distributions():
+    host = plugins.PluginHost([FakeEntryPoint("alpha", "a", backend_plugin("fast")),
+                               FakeEntryPoint("beta", "b", backend_plugin("fast", "other"))])
+    assert list(host.registry("backends")) == ["other"]
+    with pytest.raises(plugins.PluginConflictError, match="backend 'fast' is registered by both 'alpha' and 'beta'"):
+        host.lookup("backends", "fast")
+    assert host.lookup("backends", "other") is Backend
+
+
+def test_import_error_is_recorded_and_isolated():
+    host = plugins.PluginHost([FakeEntryPoint("broken-dist", "oops", error=ImportError("no module named zzz")),
+                               FakeEntryPoint("good", "g", backend_plugin("good"))])
+    assert [(b.dist, b.error) for b in host.broken()] == [("broken-dist", "ImportError: no module named zzz")]
+    assert host.lookup("backends", "good") is Backend
+    with pytest.raises(plugins.UnknownNameError) as error:
+        host.lookup("backends", "oops")
+    assert "plugin 'oops' from 'broken-dist' is broken: ImportError: no module named zzz" in str(error.value)
+
+
+def test_hook_that_raises_marks_only_its_plugin():
+    module = types.ModuleType("raising")
+
+    @hookimpl
+    def tinytorch_register_backends(register):
+        raise RuntimeError("boom")
+
+    module.tinytorch_register_backends = tinytorch_register_backends
+    host = plugins.PluginHost([FakeEntryPoint("bad", "bad", module), FakeEntryPoint("good", "g", backend_plugin("ok"))])
+    assert list(host.registry("backends")) == ["ok"]
+    assert host.plugins["bad:bad"].error == "tinytorch_register_backends raised RuntimeError: boom"
+
+
+def test_restricted_loading(monkeypatch):
+    points = [FakeEntryPoint("tinytorch-core", "core", backend_plugin("builtin")),
+              FakeEntryPoint("third-party", "t", backend_plugin("extra")),
+              FakeEntryPoint("another", "x", backend_plugin("more"))]
+    monkeypatch.setenv("TINYTORCH_PLUGINS", "")
+    assert list(plugins.PluginHost(points).registry("backends")) == ["builtin"]
+    monkeypatch.setenv("TINYTORCH_PLUGINS", "Third_Party")
+    assert list(plugins.PluginHost(points).registry("backends")) == ["builtin", "extra"]
+    monkeypatch.delenv("TINYTORCH_PLUGINS")
+    assert list(plugins.PluginHost(points).registry("backends")) == ["builtin", "extra", "more"]
+
+
+def test_registrations_are_attributed_to_their_distribution():
+    host = plugins.PluginHost([FakeEntryPoint("alpha", "a", backend_plugin("x", "y"))])
+    assert host.registry("backends")["x"].dist == "alpha"
+    assert host.plugins["alpha:a"].registers == {"backends": ["x", "y"]}
+
+
+def test_unknown_kind_and_unknown_name():
+    host = plugins.PluginHost([])
+    with pytest.raises(ValueError, match="unknown plugin kind 'widgets'"):
+        host.registry("widgets")
+    with pytest.raises(plugins.UnknownNameError, match=r"installed backends: \(none\)"):
+        host.lookup("backends", "x")
+
+
+def test_real_entry_points_provide_the_builtins():
+    assert "vectorized" in plugins.registry("backends")
+    assert plugins.registry("backends")["vectorized"].dist == "tinytorch-core"
+    assert {"digits", "mnist", "perceptron", "xor"} <= set(plugins.registry("datasets"))
+
+
+def test_hookspecs_are_documented():
+    from tinytorch.core import hookspecs
+
+    for name in dir(hookspecs):
+        if name.startswith("tinytorch_"):
+            doc = getattr(hookspecs, name).__doc__
+            assert doc and "Called" in doc, f"{name} must say when it is called"
