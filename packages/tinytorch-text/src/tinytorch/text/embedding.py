@@ -1,0 +1,87 @@
+"""Embeddings: token ids become vectors, and positions become vectors too.
+
+`Embedding` is a lookup table: row i of ``weight`` is the vector for id i, and the
+forward pass is plain integer indexing, ``weight[ids]``. Its gradient flows back only
+to the rows that were looked up; an id used three times gets three gradients added,
+which is a scatter-add (the backend's ``index_add`` kernel, reached through
+``Tensor.__getitem__``). It is exactly a `Linear` layer applied to one-hot vectors,
+without ever building them.
+
+Attention itself ignores order (shuffle the tokens and each output is shuffled the
+same way), so a transformer adds a vector that says *where* each token is:
+
+- `PositionalEmbedding`: learned, one trainable row per position (GPT-2's choice).
+- `SinusoidalPositionalEncoding`: fixed sines and cosines of geometrically spaced
+  frequencies ("Attention Is All You Need"); nothing to train, and nearby positions
+  get similar vectors.
+
+Both take an ``offset``: with a KV cache, the token being fed may sit at position 57.
+
+Read next: `gpt.py`, which adds the two and stacks transformer blocks on top.
+"""
+
+import numpy as np
+
+from tinytorch.core import Tensor
+from tinytorch.nn import Module, Parameter, init
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``; ``forward(ids)``
+    maps an int array (or int Tensor) of any shape to that shape + (embedding_dim,)."""
+
+    def __init__(self, num_embeddings, embedding_dim, std=1.0):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.weight = init.normal_(Parameter(np.empty((num_embeddings, embedding_dim), np.float32)), std=std)
+
+    def forward(self, ids):
+        ids = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"Embedding expects integer ids, found dtype {ids.dtype}")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.num_embeddings):
+            bad = np.unique(ids[(ids < 0) | (ids >= self.num_embeddings)])
+            raise IndexError(
+                f"Embedding: ids {bad[:5].tolist()} are outside the table's range "
+                f"0..{self.num_embeddings - 1}; check the tokenizer's vocab_size matches the model's"
+            )
+        return self.weight[ids]
+
+
+class PositionalEmbedding(Module):
+    """Learned position vectors, added to a (B, T, embedding_dim) input."""
+
+    def __init__(self, max_seq_len, embedding_dim, std=1.0):
+        super().__init__()
+        self.max_seq_len = max_seq_len
+        self.weight = init.normal_(Parameter(np.empty((max_seq_len, embedding_dim), np.float32)), std=std)
+
+    def forward(self, x, offset=0):
+        return x + self.weight[_positions(x, offset, self.max_seq_len)]
+
+
+class SinusoidalPositionalEncoding(Module):
+    """Fixed encodings: ``pe[p, 2i] = sin(p / 10000^(2i/d))``, ``pe[p, 2i+1]`` the cosine."""
+
+    def __init__(self, max_seq_len, embedding_dim):
+        super().__init__()
+        self.max_seq_len = max_seq_len
+        position = np.arange(max_seq_len)[:, None]
+        frequency = np.exp(-np.log(10000.0) * np.arange(0, embedding_dim, 2) / embedding_dim)
+        table = np.zeros((max_seq_len, embedding_dim))
+        table[:, 0::2] = np.sin(position * frequency)
+        table[:, 1::2] = np.cos(position * frequency)[:, : embedding_dim // 2]
+        self.table = table  # a plain array: not a parameter, nothing to save
+
+    def forward(self, x, offset=0):
+        return x + Tensor(self.table[_positions(x, offset, self.max_seq_len)].astype(x.dtype))
+
+
+def _positions(x, offset, max_seq_len):
+    t = x.shape[-2]
+    if offset + t > max_seq_len:
+        raise ValueError(
+            f"positions {offset}..{offset + t - 1} do not fit max_seq_len={max_seq_len}; "
+            f"feed at most {max_seq_len} tokens (crop the sequence)"
+        )
+    return slice(offset, offset + t)
