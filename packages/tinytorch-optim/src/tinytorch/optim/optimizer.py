@@ -142,7 +142,7 @@ class Optimizer:
             count = len(np.atleast_1d(saved.pop("params", ())))
             if count != len(group["params"]):
                 raise ValueError(f"parameter group {g} was saved with {count} parameters but has {len(group['params'])} here")
-            group.update({k: _plain(v) for k, v in saved.items()})
+            group.update({k: to_python(v) for k, v in saved.items()})
             self.validate(group)
         self.state = {}
         for i, entries in states.items():
@@ -152,10 +152,10 @@ class Optimizer:
             for name, value in entries.items():
                 if np.ndim(value) and np.shape(value) != p.shape:
                     raise ValueError(f"state.{i}.{name} has shape {np.shape(value)}, but parameter {i} has shape {p.shape}")
-            self.state[p] = {k: np.array(v) if np.ndim(v) else _plain(v) for k, v in entries.items()}
+            self.state[p] = {k: np.array(v) if np.ndim(v) else to_python(v) for k, v in entries.items()}
 
 
-def _plain(value):
+def to_python(value):
     """Undo what ``.npz`` does to numbers and tuples: 0-d arrays become numbers, 1-d ones tuples."""
     if isinstance(value, (np.ndarray, np.generic)):
         value = value.tolist()
