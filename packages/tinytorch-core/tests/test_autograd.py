@@ -121,3 +121,12 @@ def test_max_splits_gradient_between_ties():
     x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
     x.max().backward()
     assert x.grad.data.tolist() == [0.0, 0.5, 0.5]
+
+
+def test_augmented_assignment_updates_in_place():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    alias = w
+    with no_grad():
+        w -= 0.5
+        w *= 2
+    assert alias is w and w.data.tolist() == [1.0, 3.0] and w._version == 2

@@ -146,6 +146,7 @@ class Tensor:
     sub_ = lambda self, o: self._inplace(_backend.active.sub, o)
     mul_ = lambda self, o: self._inplace(_backend.active.mul, o)
     div_ = lambda self, o: self._inplace(_backend.active.div, o)
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def copy_(self, other):
         self._bump().data[...] = self._lift(other).data
