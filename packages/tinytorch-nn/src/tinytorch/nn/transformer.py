@@ -7,8 +7,8 @@ This is the "pre-norm" layout of GPT-2: the layer norms sit inside the residual
 branches, so the residual path ``x`` runs untouched from the embedding to the output
 and gradients reach the first layer undiminished however many blocks are stacked.
 The MLP widens to ``d_ff`` (4 x d_model by default), applies GELU, and narrows back.
-Its first layer asks `Linear` for the activation, so a backend with a fused
-linear+GELU kernel runs it in one pass.
+Its first `Linear` carries the GELU as its ``activation``, so a backend with a fused
+linear+GELU kernel runs both in one pass.
 
 Read next: ``tinytorch.text.gpt``, which stacks these blocks into a language model.
 """
@@ -17,7 +17,7 @@ from tinytorch.nn.attention import MultiHeadAttention
 from tinytorch.nn.dropout import Dropout
 from tinytorch.nn.linear import Linear
 from tinytorch.nn.module import Module
-from tinytorch.nn.normalization import LayerNorm
+from tinytorch.nn.norm import LayerNorm
 
 
 class TransformerBlock(Module):
@@ -29,7 +29,8 @@ class TransformerBlock(Module):
         self.ln1 = LayerNorm(d_model)
         self.attn = MultiHeadAttention(d_model, n_heads, dropout=dropout)
         self.ln2 = LayerNorm(d_model)
-        self.fc = Linear(d_model, d_ff, activation="gelu")
+        self.fc = Linear(d_model, d_ff)
+        self.fc.activation = "gelu"  # fused into the linear kernel
         self.proj = Linear(d_ff, d_model)
         self.dropout = Dropout(dropout)
 
