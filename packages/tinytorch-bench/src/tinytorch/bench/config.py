@@ -2,8 +2,10 @@
 
 ``load_config(path, overrides)`` does it in four steps:
 
-1. read the file with ``yaml.safe_load`` only, so a config is plain data: a tag such
-   as ``!!python/object/apply`` is refused, never run;
+1. read the file with ``yaml.SafeLoader`` only, so a config is plain data: a tag such
+   as ``!!python/object/apply`` is refused, never run (``safe_load`` below is that
+   loader, taught one thing: ``1e-3`` is a number, as in YAML 1.2 and every other
+   language, where PyYAML's YAML 1.1 rules would read it as the string "1e-3");
 2. follow ``extends: base.yaml`` (relative to the file that says it, chains allowed,
    cycles reported) and lay each file over its base: mappings merge key by key, every
    other value, lists included, replaces the base's value outright;
@@ -25,6 +27,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 
 import yaml
 
@@ -37,16 +40,22 @@ __all__ = ["ConfigError", "load_config", "validate", "config_hash", "dump_config
 BASELINE_KEYS = ("seed", "backend", "data", "model", "train")
 
 
-def load_config(path, overrides=(), *, names=None):
+def load_config(path, overrides=(), *, names=None, defaults=None):
     """Read, extend, override and validate the config at ``path``; return the resolved dict.
 
     ``overrides`` are ``"key.path=value"`` strings, applied in order. ``names`` maps
     plugin kinds to installed names (see ``schema.validate``); by default the plugin
-    registry is asked. Raises ``ConfigError`` listing every problem at once.
+    registry is asked. ``defaults`` maps top-level keys to ``(value, source)`` pairs that
+    apply only where no file sets the key (``--set`` still beats them): the runner passes
+    ``TINYTORCH_BACKEND`` this way. Raises ``ConfigError`` listing every problem at once.
     """
     source = str(path)
     origins = {}
     config = _load_with_bases(source, origins, chain=())
+    for key, (value, where) in (defaults or {}).items():
+        if key not in config:
+            config[key] = value
+            _set_origin(origins, (key,), where)
     problems = []
     for text in overrides:
         problems += _apply_override(config, text, origins)
@@ -60,11 +69,27 @@ def load_config(path, overrides=(), *, names=None):
 # -- reading files and extends: -----------------------------------------------------------
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader (plain data only) that also reads ``1e-3`` and ``5E+4`` as floats."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def safe_load(stream):
+    """``yaml.safe_load``, except that exponent floats without a dot are floats."""
+    return yaml.load(stream, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+
+
 def _read_yaml(source):
     """The mapping in one YAML file, or a ConfigError that says why there is none."""
     try:
         with open(source, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = safe_load(f)
     except OSError as error:
         raise _error(source, f"cannot read config: {error.strerror or error}") from None
     except yaml.YAMLError as error:
@@ -151,7 +176,7 @@ def _apply_override(config, text, origins):
             Problem(source, "", f"expected key.path=value (like train.epochs=5), found {text!r}")
         ]
     try:
-        value = yaml.safe_load(raw)
+        value = safe_load(raw)
     except yaml.YAMLError as error:
         message = f"{key_path}: cannot read the value as YAML: {_yaml_error_message(error)}"
         return [Problem(source, key_path, message)]

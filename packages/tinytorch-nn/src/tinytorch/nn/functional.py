@@ -10,8 +10,8 @@ The layers in this package are thin ``Module`` wrappers around these functions.
 Read next: ``activation.py`` and ``loss.py``.
 """
 
-from tinytorch.core import where
 from tinytorch.core import functional as _core
+from tinytorch.core import where
 from tinytorch.core.functional import (  # noqa: F401  (re-exported)
     avg_pool2d,
     conv2d,

@@ -18,7 +18,6 @@ Read next: ``linear.py`` (the simplest layer), then ``containers.py``.
 from collections import namedtuple
 
 import numpy as np
-
 from tinytorch.core import Tensor, tensor
 from tinytorch.core.plugins import nearest
 
@@ -52,8 +51,10 @@ class Module:
             )
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, (Parameter, Module)):
-            self._forget(name)
-            (params if isinstance(value, Parameter) else modules)[name] = value
+            store = params if isinstance(value, Parameter) else modules
+            if name not in store:  # a replacement keeps its place in the order
+                self._forget(name)
+            store[name] = value
         elif name in params or name in modules:
             if value is not None:
                 kind = "Parameter" if name in params else "Module"
@@ -202,14 +203,12 @@ class Module:
             for name in own
             if name in arrays and arrays[name].shape != own[name].shape
         ]
-        if strict:
+        if strict and (missing or unexpected):
             problems += [f"missing key {name!r} (the state has no value for it)" for name in missing]
             problems += [_unexpected(name, missing or own) for name in unexpected]
+            problems.append("(pass strict=False to load what matches and ignore the rest)")
         if problems:
-            raise RuntimeError(
-                f"error(s) loading a state dict into {type(self).__name__}:\n  " + "\n  ".join(problems)
-                + ("\n(pass strict=False to ignore missing and unexpected keys)" if strict else "")
-            )
+            raise RuntimeError(f"error(s) loading a state dict into {type(self).__name__}:\n  " + "\n  ".join(problems))
         for name, t in own.items():
             if name in arrays:
                 _assign(t, arrays[name])

@@ -8,7 +8,6 @@ Read next: ``module.py``.
 """
 
 import numpy as np
-
 from tinytorch.core import Tensor
 
 

@@ -17,7 +17,6 @@ import zipfile
 import zlib
 
 import numpy as np
-
 from tinytorch.core import Tensor
 
 from .module import Module
@@ -74,5 +73,7 @@ def _read(path):
         raise ValueError(f"{path} is truncated or corrupt ({type(error).__name__}: {error}); save it again") from None
     for name, value in state.items():
         if not isinstance(value, np.ndarray):  # np.load hands back raw bytes for a non-.npy member
-            raise ValueError(f"{path}: member {name!r} is not a NumPy array; expected a file written by tinytorch.nn.save")
+            raise ValueError(
+                f"{path}: member {name!r} is not a NumPy array; expected a file written by tinytorch.nn.save"
+            )
     return state

@@ -133,7 +133,7 @@ class Optimizer:
             (groups if section == "param_groups" else states).setdefault(int(index), {})[name] = value
         if len(groups) != len(self.param_groups):
             raise ValueError(
-                f"the saved state has {len(groups)} parameter groups but this optimizer has "
+                f"the saved state has {len(groups)} parameter group(s) but this optimizer has "
                 f"{len(self.param_groups)}; build it with the same groups as the saved one"
             )
         params = [p for group in self.param_groups for p in group["params"]]

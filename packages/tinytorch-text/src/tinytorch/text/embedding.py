@@ -47,6 +47,9 @@ class Embedding(Module):
             )
         return self.weight[ids]
 
+    def extra_repr(self):
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
 
 class PositionalEmbedding(Module):
     """Learned position vectors, added to a (B, T, embedding_dim) input."""
@@ -59,13 +62,16 @@ class PositionalEmbedding(Module):
     def forward(self, x, offset=0):
         return x + self.weight[_positions(x, offset, self.max_seq_len)]
 
+    def extra_repr(self):
+        return f"{self.max_seq_len}, {self.weight.shape[1]}"
+
 
 class SinusoidalPositionalEncoding(Module):
     """Fixed encodings: ``pe[p, 2i] = sin(p / 10000^(2i/d))``, ``pe[p, 2i+1]`` the cosine."""
 
     def __init__(self, max_seq_len, embedding_dim):
         super().__init__()
-        self.max_seq_len = max_seq_len
+        self.max_seq_len, self.embedding_dim = max_seq_len, embedding_dim
         position = np.arange(max_seq_len)[:, None]
         frequency = np.exp(-np.log(10000.0) * np.arange(0, embedding_dim, 2) / embedding_dim)
         table = np.zeros((max_seq_len, embedding_dim))
@@ -75,6 +81,9 @@ class SinusoidalPositionalEncoding(Module):
 
     def forward(self, x, offset=0):
         return x + Tensor(self.table[_positions(x, offset, self.max_seq_len)].astype(x.dtype))
+
+    def extra_repr(self):
+        return f"{self.max_seq_len}, {self.embedding_dim}"
 
 
 def _positions(x, offset, max_seq_len):

@@ -1,0 +1,54 @@
+"""The baseline cache: train a config once, reuse the trained model on every rerun.
+
+Two runs whose configs agree on everything that decides the trained weights (seed,
+backend, data, model, train: see ``config.BASELINE_KEYS``) have the same
+``config_hash``, so the second can load the first one's weights instead of training
+again. That is what makes iterating on what happens *after* training (the TorchPerf
+Olympics' passes and events) fast.
+
+An entry is two files under ``$TINYTORCH_CACHE/baselines/`` (default
+``~/.cache/tinytorch/baselines/``): ``<hash>.npz``, the weights, and ``<hash>.json``, the
+training history. The ``.json`` is written last, so an entry without it (a run stopped
+between the two writes) is a miss, never half a hit. Both writes are atomic.
+
+Read next: ``runner.py``, which asks here before training and stores here after.
+"""
+
+import json
+
+import tinytorch.nn as nn
+from tinytorch.core.data.sources import cache_dir
+
+from .outputs import write_atomic
+
+
+def baseline_paths(config_hash):
+    """(weights, record) paths of the entry for ``config_hash``."""
+    root = cache_dir() / "baselines"
+    return root / f"{config_hash}.npz", root / f"{config_hash}.json"
+
+
+def load_baseline(config_hash, model):
+    """Load cached weights into ``model`` and return the training record, or None on a miss.
+
+    Raises ``ValueError`` (damaged file) or ``RuntimeError`` (names or shapes do not fit
+    the model, e.g. the model's code changed since) with the reason; the model is then
+    unchanged.
+    """
+    weights, record = baseline_paths(config_hash)
+    if not (weights.is_file() and record.is_file()):
+        return None
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{record} is not a readable training record ({error})") from None
+    nn.load(weights, model)
+    return saved
+
+
+def store_baseline(config_hash, model, record):
+    """Save ``model``'s weights and the JSON-able ``record`` as the entry for ``config_hash``."""
+    weights, record_path = baseline_paths(config_hash)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    nn.save(model, weights)
+    write_atomic(record_path, json.dumps(record, indent=2) + "\n")

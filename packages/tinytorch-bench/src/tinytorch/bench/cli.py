@@ -1,0 +1,131 @@
+"""The ``tt`` command: run experiments, check configs, see what is installed.
+
+    tt run configs/milestones/1986_mlp_digits.yaml
+    tt run CONFIG --set train.epochs=5 --set model.hidden=[64] --backend naive --out runs/x
+    tt config validate CONFIG
+    tt plugins
+
+Plugins add their own subcommands: each time ``tt`` starts it calls every
+``tinytorch_register_commands(cli)`` hook. A plugin that fails to import, or whose hook
+raises, is recorded by the plugin host and shown by ``tt plugins``; ``tt`` itself keeps
+working. A plugin cannot replace a built-in command.
+
+Expected failures print one clear message and no traceback: a bad config exits with
+status 2, any other run failure with 1, an interrupted run with 130.
+
+Read next: ``runner.py``, which does the work behind ``tt run``.
+"""
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from tinytorch.core import plugins
+from tinytorch.core.plugins import PluginConflictError, UnknownNameError
+
+from . import runner
+from .config import ConfigError, config_hash, dump_config
+
+
+class TTGroup(click.Group):
+    """The root group: adds plugin commands at start-up and reports expected errors."""
+
+    builtin_commands = {}  # filled once the built-in commands below are defined
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        add_plugin_commands(self)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as error:
+            fail("invalid config:\n  " + "\n  ".join(str(p) for p in error.problems), 2)
+        except runner.RunError as error:
+            fail(str(error), error.exit_code)
+        except (UnknownNameError, PluginConflictError) as error:
+            fail(str(error), 1)
+
+
+def fail(message, code):
+    click.echo(f"error: {message}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+def add_plugin_commands(group):
+    """Ask every plugin for commands; one that raises is recorded against its plugin."""
+    group.commands = dict(group.builtin_commands)  # start clean: plugins may have changed
+    plugins.host().call_each("tinytorch_register_commands", cli=group)
+    for name, command in group.builtin_commands.items():
+        if group.commands.get(name) is not command:
+            click.echo(f"warning: a plugin tried to replace the built-in command {name!r}; ignored", err=True)
+            group.commands[name] = command
+
+
+@click.group(cls=TTGroup)
+def main():
+    """TinyTorch: train, optimize and measure models from YAML experiment configs."""
+
+
+SET_HELP = "override a config key, e.g. --set train.optimizer.lr=0.01 (repeatable)"
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help=SET_HELP)
+@click.option("--backend", help="compute backend; beats the config's backend: and TINYTORCH_BACKEND")
+@click.option("--out", type=click.Path(file_okay=False), help="run directory [default: runs/<name>-<time>/]")
+@click.option("--resume", type=click.Path(dir_okay=False, exists=True),
+              help="continue a stopped run from its checkpoint.npz (use with the same --out)")
+def run(config, overrides, backend, out, resume):
+    """Train and evaluate the experiment in CONFIG and write its run directory."""
+    runner.run(config, overrides, backend=backend, out=out, resume=resume, console=Console())
+
+
+@main.group("config")
+def config_group():
+    """Check experiment configs."""
+
+
+@config_group.command("validate")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help=SET_HELP)
+@click.option("--show", is_flag=True, help="print the resolved config, every default filled in")
+def validate(config, overrides, show):
+    """Check CONFIG (and any --set) without running anything."""
+    resolved = runner.resolve_config(config, overrides)
+    runner.check_options(resolved, runner.ConfigSource(config, overrides))
+    if show:
+        click.echo(dump_config(resolved), nl=False)
+    click.echo(f"{config}: OK (name {resolved['name']!r}, config hash {config_hash(resolved)[:12]})")
+
+
+@main.command("plugins")
+def list_plugins():
+    """List installed plugins: what each registers, and whether it loaded."""
+    host = plugins.host()
+    for kind in plugins.KINDS:
+        host.registry(kind)  # collecting a kind is what fills in each plugin's `registers`
+    table = Table(title="tinytorch plugins")
+    for heading in ("distribution", "version", "entry point", "registers", "status"):
+        table.add_column(heading, overflow="fold")
+    for info in sorted(host.plugins.values(), key=lambda info: (info.dist, info.name)):
+        module = getattr(info.module, "__name__", None)
+        table.add_row(
+            info.dist,
+            info.version,
+            f"{info.name} = {module}" if module else info.name,
+            "\n".join(f"{kind}: {', '.join(names)}" for kind, names in info.registers.items()) or "-",
+            f"[red]BROKEN[/red]: {info.error}" if info.error else "[green]OK[/green]",
+        )
+    console = Console()
+    console.print(table)
+    for kind in plugins.KINDS:
+        for name, dists in host.conflicts(kind).items():
+            console.print(
+                f"[red]conflict:[/red] {kind[:-1]} {name!r} is registered by "
+                f"{' and '.join(map(repr, dists))}; uninstall one, or choose with TINYTORCH_PLUGINS"
+            )
+
+
+TTGroup.builtin_commands = dict(main.commands)

@@ -1,0 +1,150 @@
+"""What a run leaves behind: its directory, four files, and the table printed at the end.
+
+A run directory (``runs/<name>-<YYYYmmdd-HHMMSS>/`` unless ``--out`` says otherwise) holds
+
+- ``config.yaml``: the resolved config, every default filled in; ``tt run`` reruns it;
+- ``metrics.json``: the numbers, for programs (``test_accuracy``, per-epoch lists, ...);
+- ``model.npz``: the trained weights, written by ``tinytorch.nn.save``;
+- ``report.md``: the same numbers for people;
+- ``checkpoint.npz``: the Trainer's per-epoch checkpoint, to resume from.
+
+Every file is written to a temporary name beside its target and renamed over it
+(``os.replace`` is atomic), so a run stopped half-way never leaves half a file, and the
+four result files are written only at the end, so stopping a run rewritten into an old
+directory leaves the old results whole.
+
+Read next: ``cache.py``, which keeps trained baselines between runs.
+"""
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+from rich.console import Group
+from rich.table import Table
+
+from .config import dump_config
+
+RUNS_DIR = "runs"
+
+
+def write_atomic(path, text):
+    """Write ``text`` to ``path`` through a temp file in the same directory and a rename."""
+    path = Path(path)
+    # A fresh name opened with "x" (not mkstemp, whose files are private to their owner),
+    # so the result gets the usual permissions.
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def new_run_dir(name, out=None):
+    """``out`` (created if missing), else a fresh ``runs/<name>-<time>/`` that no run uses yet."""
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        return Path(out)
+    stem = Path(RUNS_DIR) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for suffix in ("", *(f"-{i}" for i in range(2, 1000))):
+        try:
+            (path := Path(f"{stem}{suffix}")).mkdir(parents=True)
+            return path
+        except FileExistsError:  # two runs in the same second: never share a directory
+            continue
+    raise FileExistsError(f"{stem}: too many runs with this name in one second")
+
+
+def write_run_files(out_dir, config, metrics, model, save_model):
+    """The four result files; ``save_model(model, path)`` writes weights atomically."""
+    out_dir = Path(out_dir)
+    save_model(model, out_dir / "model.npz")
+    write_atomic(out_dir / "config.yaml", dump_config(config))
+    write_atomic(out_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    write_atomic(out_dir / "report.md", report_markdown(config, metrics, model))
+
+
+# -- for people ---------------------------------------------------------------------------
+
+EPOCH_COLUMNS = (  # (metrics.json key, heading, format)
+    ("train_loss", "train loss", "{:.4f}"),
+    ("val_loss", "val loss", "{:.4f}"),
+    ("val_accuracy", "val accuracy", "{:.2%}"),
+    ("lr", "lr", "{:.3g}"),
+    ("epoch_seconds", "seconds", "{:.2f}"),
+)
+
+
+def epoch_rows(metrics):
+    """One row of formatted strings per epoch, with the columns ``metrics`` has."""
+    columns = [c for c in EPOCH_COLUMNS if metrics.get(c[0])]
+    rows = [
+        [str(epoch)] + [fmt.format(metrics[key][epoch - 1]) for key, _, fmt in columns]
+        for epoch in range(1, len(metrics.get("train_loss", [])) + 1)
+    ]
+    return ["epoch"] + [heading for _, heading, _ in columns], rows
+
+
+def summary(metrics):
+    """(label, value) pairs describing the run's outcome."""
+    trained = (
+        f"reused cached baseline {metrics['baseline_cache']}"
+        if metrics["baseline_reused"]
+        else f"trained in {metrics['train_seconds']:.1f} s"
+    )
+    return [
+        ("test accuracy", f"{metrics['test_accuracy']:.2%}"),
+        ("test loss", f"{metrics['test_loss']:.4f}"),
+        ("epochs", str(metrics["epochs"])),
+        ("baseline", trained),
+        ("run time", f"{metrics['seconds']:.1f} s"),
+        ("parameters", f"{metrics['parameters']:,}"),
+        ("backend", metrics["backend"]),
+        ("config hash", metrics["config_hash"][:12]),
+    ]
+
+
+def report_markdown(config, metrics, model):
+    lines = [f"# Run `{config['name']}`", ""]
+    lines += ["| result | value |", "| --- | --- |"]
+    lines += [f"| {label} | {value} |" for label, value in summary(metrics)]
+    header, rows = epoch_rows(metrics)
+    if rows:
+        lines += ["", "## Training", "", "| " + " | ".join(header) + " |"]
+        lines += ["| " + " | ".join("---" for _ in header) + " |"]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += ["", "## Model", "", "```", repr(model), "```", ""]
+    lines += ["## Reproduce", "", "```", "tt run config.yaml", "```", ""]
+    lines += ["`config.yaml` beside this report is the resolved config of this run.", ""]
+    return "\n".join(lines)
+
+
+MAX_TABLE_EPOCHS = 12  # a long run's table shows its first and last epochs
+
+
+def results_table(config, metrics, out_dir):
+    """What ``tt run`` prints last: a table of epochs (if any were trained), then the summary."""
+    header, rows = epoch_rows(metrics)
+    tables = []
+    if rows:
+        epochs = Table(title=f"{config['name']}: training")
+        for heading in header:
+            epochs.add_column(heading, justify="right")
+        if len(rows) > MAX_TABLE_EPOCHS:
+            half = MAX_TABLE_EPOCHS // 2
+            rows = rows[:half] + [["..."] * len(header)] + rows[-half:]
+        for row in rows:
+            epochs.add_row(*row)
+        tables.append(epochs)
+    result = Table(title=f"{config['name']}: result", show_header=False)
+    result.add_column(style="bold")
+    result.add_column()
+    for label, value in summary(metrics) + [("written to", str(out_dir))]:
+        result.add_row(label, value)
+    tables.append(result)
+    return Group(*tables)

@@ -1,0 +1,381 @@
+"""The experiment runner: one YAML config in, one trained and measured model out.
+
+    from tinytorch.bench import runner
+    result = runner.run("configs/milestones/1986_mlp_digits.yaml", out="runs/digits")
+    result.metrics["test_accuracy"]  # 0.97...
+
+``run`` reads top to bottom as the steps of an experiment:
+
+1. resolve the config (``config.py``) and check the chosen dataset's and model's option
+   names against their factories, so every mistake is reported before any work;
+2. seed every random generator and switch to the backend (``--backend``, else the
+   config's ``backend:``, else ``TINYTORCH_BACKEND``, else ``vectorized``);
+3. tell the plugins a run starts (``tinytorch_run_start``);
+4. load the data and build the model and its Trainer;
+5. train the baseline, or reuse the cached one with the same config hash (``cache.py``);
+6. evaluate it on the test split, write the run directory (``outputs.py``), tell the
+   plugins (``tinytorch_run_end``) and print the table.
+
+The validation split the Trainer reports each epoch is the test split: nothing is chosen
+by it (no early stopping; the model kept is the last epoch's), so it is a learning curve,
+not a tuning signal.
+
+Expected failures (a bad config, a missing dataset file, a diverged or interrupted
+training) raise ``ConfigError`` or ``RunError`` with a message for a person; ``tt``
+prints it without a traceback.
+
+Read next: ``cli.py``, the ``tt`` command around this.
+"""
+
+import inspect
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.markup import escape
+
+import tinytorch.nn as nn
+import tinytorch.optim as optim
+from tinytorch.core import plugins, use_backend
+from tinytorch.core.data import ChecksumError, DataLoader, DatasetNotFoundError, load_dataset
+
+from .cache import baseline_paths, load_baseline, store_baseline
+from .config import ConfigError, config_hash, load_config
+from .outputs import new_run_dir, results_table, write_run_files
+from .progress import RichProgress
+from .schema import Problem, did_you_mean
+
+EVAL_BATCH_SIZE = 1000  # evaluation keeps no graph, so large batches are cheap and fast
+OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
+
+
+class RunError(Exception):
+    """A run that cannot go on; the message says why and what to do. ``tt`` exits 1."""
+
+    exit_code = 1
+
+
+class RunInterrupted(RunError):
+    """Ctrl-C during training; the message says where it stopped. ``tt`` exits 130."""
+
+    exit_code = 130
+
+
+@dataclass
+class Run:
+    """What the lifecycle hooks receive: the run's name, resolved config and directory."""
+
+    name: str
+    config: dict
+    out_dir: Path
+    config_hash: str
+
+
+@dataclass
+class RunResult:
+    run: Run
+    metrics: dict  # what metrics.json holds
+    model: nn.Module
+
+
+def run(config_path, overrides=(), backend=None, out=None, resume=None, console=None):
+    """Train and evaluate the experiment at ``config_path``; write its run directory.
+
+    ``overrides`` are ``"key.path=value"`` strings, as ``tt run --set`` takes. ``backend``
+    beats the config's ``backend:``; ``TINYTORCH_BACKEND`` applies only when neither
+    names one. ``out`` is the run directory (default ``runs/<name>-<time>/``). ``resume``
+    is a ``checkpoint.npz`` written by an earlier, stopped run of the same config.
+    ``console`` is the rich Console to print to (default: standard output).
+    """
+    started = time.perf_counter()
+    console = console or Console()
+    source = ConfigSource(str(config_path), tuple(overrides))
+    config = resolve_config(config_path, overrides, backend)
+    check_options(config, source)
+    run = Run(config["name"], config, new_run_dir(config["name"], out), config_hash(config))
+    seed_everything(config["seed"])
+    try:
+        with use_backend(config["backend"]):
+            notify("tinytorch_run_start", console, run=run)
+            data = load_data(config, source)
+            model = build_model(config, data.info, source)
+            trainer = make_trainer(run, model, data)
+            record = train_baseline(run, trainer, console, resume)
+            metrics = finish(run, trainer, record, started, console)
+    except BaseException:
+        if not any(run.out_dir.iterdir()):  # failed before writing anything: leave no litter
+            run.out_dir.rmdir()
+        raise
+    return RunResult(run, metrics, model)
+
+
+# -- 1. the config ---------------------------------------------------------------------------
+
+
+def resolve_config(config_path, overrides=(), backend=None):
+    """The validated config, with ``--backend`` and ``TINYTORCH_BACKEND`` applied."""
+    overrides = list(overrides) + ([f"backend={backend}"] if backend else [])
+    env = os.environ.get("TINYTORCH_BACKEND")
+    defaults = {"backend": (env, "TINYTORCH_BACKEND")} if env else None
+    return load_config(config_path, overrides, defaults=defaults)
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """Where a config came from: its file and ``--set`` overrides, to blame in messages."""
+
+    path: str
+    overrides: tuple = ()
+
+    def problem(self, key_path, message):
+        """A ``Problem`` at ``key_path``, blamed on the last ``--set`` reaching it, else the file."""
+        for text in reversed(self.overrides):
+            key = text.partition("=")[0].strip()
+            if key_path == key or key_path.startswith(key + "."):
+                return Problem(f"--set {text}", key_path, message)
+        return Problem(self.path, key_path, message)
+
+
+def check_options(config, source):
+    """What the schema cannot know: options of the chosen plugins, and unfinished features.
+
+    ``source`` is a ``ConfigSource``. Raises one ``ConfigError`` listing every problem,
+    before any data is loaded.
+    """
+    problems = []
+    data, model = config["data"], config["model"]
+    problems += _unknown_options(
+        plugins.lookup("datasets", data["name"]), data, ("name", "batch_size"),
+        "data", f"dataset {data['name']!r}", source, skip=0,
+    )
+    problems += _unknown_options(
+        plugins.lookup("models", model["name"]), model, ("name",),
+        "model", f"model {model['name']!r}", source, skip=1,  # the first argument is `info`
+    )
+    optimizer = config["train"]["optimizer"]
+    if optimizer["name"] != "sgd" and optimizer["momentum"]:
+        problems.append(source.problem("train.optimizer.momentum", (
+            f"train.optimizer.momentum: momentum applies to sgd only, found {optimizer['momentum']} "
+            f"with {optimizer['name']} (which keeps its own moving averages); remove it"
+        )))
+    if config["train"]["checkpoint_every"] != 1:
+        problems.append(source.problem("train.checkpoint_every", (
+            "train.checkpoint_every: the Trainer writes a checkpoint after every epoch; "
+            f"expected 1, found {config['train']['checkpoint_every']}"
+        )))
+    for key in ("passes", "event"):
+        if config[key]:
+            problems.append(source.problem(key, (
+                f"{key}: the TorchPerf Olympics (passes and events) are not implemented in "
+                f"this version of tt run yet; remove {key}: to train and evaluate the baseline"
+            )))
+    if problems:
+        raise ConfigError(problems)
+
+
+def _unknown_options(factory, section, own_keys, where, what, source, skip):
+    """Problems for keys of ``section`` that ``factory`` takes no parameter for."""
+    params = list(inspect.signature(factory).parameters.values())[skip:]
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return []  # the factory takes **options and checks them itself
+    valid = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return [
+        source.problem(f"{where}.{key}", (
+            f"{where}.{key}: unknown option {key!r} for {what}; expected one of: "
+            f"{', '.join(valid) or '(none)'}{did_you_mean(key, valid)}"
+        ))
+        for key in section
+        if key not in own_keys and key not in valid
+    ]
+
+
+def seed_everything(seed):
+    """Seed NumPy's global generator and tinytorch.nn's (initialisation, dropout)."""
+    np.random.seed(seed)
+    nn.manual_seed(seed)
+
+
+def notify(hook, console, **kwargs):
+    """Call a lifecycle hook in every plugin; one that raises is reported, the run goes on."""
+    host = plugins.host()
+    before = {key: info.error for key, info in host.plugins.items()}
+    host.call_each(hook, **kwargs)
+    for key, info in host.plugins.items():
+        if info.error != before.get(key):
+            console.print("[yellow]warning:[/] " + escape(
+                f"plugin {info.name!r} from {info.dist!r} failed: {info.error}; "
+                f"the run goes on without it"
+            ))
+
+
+# -- 2. data, model, trainer ---------------------------------------------------------------
+
+
+def load_data(config, source):
+    """The dataset's ``DatasetSplits``; a bad option value is a ConfigError at ``data``."""
+    name = config["data"]["name"]
+    options = {k: v for k, v in config["data"].items() if k not in ("name", "batch_size")}
+    try:
+        return load_dataset(name, **options)
+    except (DatasetNotFoundError, ChecksumError) as error:
+        raise RunError(str(error)) from None
+    except ValueError as error:
+        raise _rejected(error, "data", options, f"dataset {name!r}", source) from None
+
+
+def build_model(config, info, source):
+    """The model the config names, sized for the dataset; a bad option is a ConfigError."""
+    name = config["model"]["name"]
+    options = {k: v for k, v in config["model"].items() if k != "name"}
+    try:
+        return plugins.lookup("models", name)(info, **options)
+    except ValueError as error:
+        raise _rejected(error, "model", options, f"model {name!r}", source) from None
+
+
+def _rejected(error, where, options, what, source):
+    """A factory's ValueError as a ConfigError; ``"hidden: expected..."`` blames ``model.hidden``."""
+    key, sep, rest = str(error).partition(": ")
+    path = f"{where}.{key}" if sep and key in options else where
+    message = f"{path}: {rest if path != where else error} ({what})"
+    return ConfigError([source.problem(path, message)])
+
+
+def make_trainer(run, model, data):
+    """A Trainer with the config's optimizer, schedule and loaders; checkpoints in the run dir."""
+    train = run.config["train"]
+    train_loader = DataLoader(
+        data.train, batch_size=run.config["data"]["batch_size"], shuffle=True, seed=run.config["seed"]
+    )
+    test_loader = DataLoader(data.test, batch_size=EVAL_BATCH_SIZE)
+    optimizer = make_optimizer(model, train["optimizer"])
+    return optim.Trainer(
+        model, optimizer, nn.CrossEntropyLoss(), train_loader, test_loader,
+        scheduler=make_schedule(optimizer, train["schedule"], train["epochs"], len(train_loader)),
+        clip_grad_norm=train["clip_grad_norm"],
+        checkpoint_path=run.out_dir / "checkpoint.npz",
+        run=run,
+    )
+
+
+def make_optimizer(model, options):
+    kwargs = {"lr": options["lr"], "weight_decay": options["weight_decay"]}
+    if options["name"] == "sgd":
+        kwargs["momentum"] = options["momentum"]
+    return OPTIMIZERS[options["name"]](model.parameters(), **kwargs)
+
+
+def make_schedule(optimizer, schedule, epochs, batches_per_epoch):
+    if schedule is None:
+        return None
+    if schedule["name"] == "step":
+        return optim.StepLR(optimizer, schedule["step_size"], schedule["gamma"])
+    # cosine: CosineWithWarmup counts optimizer steps (batches), the config counts epochs
+    total = max(1, epochs * batches_per_epoch)
+    warmup = min(total, schedule["warmup_epochs"] * batches_per_epoch)
+    return optim.CosineWithWarmup(optimizer, total, warmup, schedule["min_lr"])
+
+
+# -- 3. training, or the cached baseline ---------------------------------------------------
+
+
+def train_baseline(run, trainer, console, resume=None):
+    """Train as the config says, or reuse the cached baseline; return the training record.
+
+    The record is ``{"history", "seconds", "reused", "cache"}``: the Trainer's per-epoch
+    metrics, the training time, and whether (and where) the cache supplied the weights.
+    """
+    cache = str(baseline_paths(run.config_hash)[0])
+    if resume is None and (record := reuse_baseline(run, trainer.model, console)):
+        return {**record, "reused": True, "cache": cache}
+    if resume is not None:
+        try:
+            trainer.resume(resume)
+        except (OSError, ValueError, RuntimeError, KeyError) as error:
+            raise RunError(f"cannot resume from {resume}: {error}") from None
+        console.print(escape(f"resuming after epoch {trainer.epoch} from {resume}"))
+    epochs = run.config["train"]["epochs"]
+    start = time.perf_counter()
+    with RichProgress(console) as progress:
+        trainer.progress = progress
+        try:
+            history = trainer.fit(epochs)
+        except optim.TrainingDiverged as error:
+            raise RunError(f"{error}\nthe run directory is {run.out_dir}") from None
+        except KeyboardInterrupt:
+            raise RunInterrupted(stopped_message(run, trainer, progress)) from None
+        finally:
+            trainer.progress = None
+    record = {"history": history, "seconds": time.perf_counter() - start}
+    store_baseline(run.config_hash, trainer.model, record)
+    return {**record, "reused": False, "cache": cache}
+
+
+def reuse_baseline(run, model, console):
+    """The cached training record after loading its weights into ``model``, or None."""
+    try:
+        record = load_baseline(run.config_hash, model)
+    except (ValueError, RuntimeError) as error:
+        console.print("[yellow]warning:[/] " + escape(f"ignoring the cached baseline, training again: {error}"))
+        return None
+    if record is not None:
+        console.print(escape(
+            f"reusing the cached baseline for config hash {run.config_hash[:12]} "
+            f"({baseline_paths(run.config_hash)[0]}); delete it to train again"
+        ))
+    return record
+
+
+def stopped_message(run, trainer, progress):
+    """Where an interrupted training stopped, what is on disk, and how to go on."""
+    checkpoint = run.out_dir / "checkpoint.npz"
+    if trainer.epoch:
+        kept = (
+            f"the checkpoint {checkpoint} holds epoch {trainer.epoch}; to continue, rerun the "
+            f"same command with --out {run.out_dir} --resume {checkpoint}"
+        )
+    else:
+        kept = "no epoch finished, so no checkpoint was written"
+    return (
+        f"interrupted in epoch {progress.epoch} of {progress.epochs}; {kept}. "
+        f"No results were written and earlier runs are untouched."
+    )
+
+
+# -- 4. the results ---------------------------------------------------------------------------
+
+
+def finish(run, trainer, record, started, console):
+    """Evaluate on the test split, write the run directory, notify plugins, print the table."""
+    test = trainer.evaluate(trainer.val_loader)
+    history = record["history"]
+
+    def column(key):
+        return [float(row[key]) for row in history if row.get(key) is not None]
+
+    metrics = {
+        "name": run.name,
+        "test_accuracy": test["accuracy"],
+        "test_loss": test["loss"],
+        "epochs": len(history),
+        "train_loss": column("train_loss"),
+        "val_loss": column("val_loss"),
+        "val_accuracy": column("val_accuracy"),
+        "lr": column("lr"),
+        "epoch_seconds": column("seconds"),
+        "train_seconds": record["seconds"],
+        "baseline_reused": record["reused"],
+        "baseline_cache": record["cache"],
+        "parameters": trainer.model.num_parameters(),
+        "backend": run.config["backend"],
+        "seed": run.config["seed"],
+        "config_hash": run.config_hash,
+    }
+    metrics["seconds"] = time.perf_counter() - started
+    write_run_files(run.out_dir, run.config, metrics, trainer.model, nn.save)
+    notify("tinytorch_run_end", console, run=run, metrics=metrics)
+    console.print(results_table(run.config, metrics, run.out_dir))
+    return metrics

@@ -1,0 +1,219 @@
+"""Quantize: store every weight in one byte and multiply in integers.
+
+A float32 weight costs 4 bytes; an int8 costs 1. Symmetric int8 quantization maps each
+**output channel** (a row of a Linear weight, one filter of a Conv2d) onto the integers
+-127..127 with its own scale:
+
+    scale_c = max|w_c| / 127        q_c = round(w_c / scale_c)        w_c ~ q_c * scale_c
+
+so no weight moves by more than ``scale_c / 2``. One scale per channel instead of one per
+layer matters: a channel of small weights keeps its own fine grid instead of sharing the
+coarse grid of the layer's largest weight.
+
+Activations are quantized the same way just before each layer: dynamically, with one
+scale per example (per token for sequences) measured on the fly, or statically, with one
+scale per layer fixed from a few calibration batches. Then the layer runs the active
+backend's ``linear``/``conv2d`` kernel on the *integers*, where every product and sum
+is exact integer arithmetic (an int32 accumulator; 127 * 127 * fan-in never overflows it),
+and rescales once at the end:
+
+    y = (q_x @ q_w.T) * (scale_x * scale_w) + b
+
+The scales and biases are stored as float16. On layers as small as the digits models
+(64 inputs per neuron) the per-channel scale and bias are not negligible: in float32 they
+would add 8 bytes to every 64 one-byte weights; in float16 they add 4, which keeps the
+whole model at about a quarter of its float32 size. float16 keeps 11 significant bits,
+far finer than the int8 grid, and the scale is rounded *up* so no weight is clipped.
+
+The quantized layers are for inference only: integers carry no gradient, so quantize is
+the last pass of a pipeline (prune and fine-tune first).
+
+Read next: ``prune.py``.
+"""
+
+import numpy as np
+
+from tinytorch import nn
+from tinytorch.core import Tensor, get_backend, no_grad
+
+from .base import Pass, is_int
+
+QMAX = 127  # symmetric: -127..127, so negating a weight never overflows
+
+
+def quantize_per_channel(weight):
+    """``(q, scale)``: int8 ``q`` shaped like ``weight`` and a float16 scale per output channel (axis 0)."""
+    rows = weight.reshape(len(weight), -1).astype(np.float32)
+    scale = np.abs(rows).max(axis=1) / QMAX
+    scale = np.where(scale > 0, scale, 1.0)  # an all-zero channel (a pruned neuron) takes any scale
+    scale16 = scale.astype(np.float16)
+    # Round the float16 scale up, so that max|w| / scale <= 127 and nothing is clipped.
+    low = scale16.astype(np.float32) < scale
+    scale16[low] = np.nextafter(scale16[low], np.float16(np.inf))
+    q = np.round(rows / scale16.astype(np.float32)[:, None])
+    return np.clip(q, -QMAX, QMAX).astype(np.int8).reshape(weight.shape), scale16
+
+
+def dequantize(q, scale):
+    """The float32 weights ``q * scale`` that int8 ``q`` stands for."""
+    return q.astype(np.float32) * scale.astype(np.float32).reshape((-1,) + (1,) * (q.ndim - 1))
+
+
+def quantize_activation(x, axes, scale=None):
+    """``(q, scale)``: int8 ``q`` and one scale per slice over ``axes`` (measured now, or ``scale``)."""
+    if scale is None:
+        scale = np.abs(x).max(axis=axes, keepdims=True).astype(np.float32) / QMAX
+        scale[scale == 0] = 1.0
+    return np.clip(np.round(x / scale), -QMAX, QMAX).astype(np.int8), scale
+
+
+class _Quantized(nn.Module):
+    """What QuantizedLinear and QuantizedConv2d share: the buffers and the integer forward."""
+
+    def __init__(self, layer, input_scale=None):
+        super().__init__()
+        q, scale = quantize_per_channel(layer.weight.data)
+        self.register_buffer("weight", q)
+        self.register_buffer("weight_scale", scale)
+        self.register_buffer("bias", None if layer.bias is None else layer.bias.data.astype(np.float16))
+        # A static input scale from calibration, or None to measure one per example.
+        self.register_buffer("input_scale", None if input_scale is None else np.float32(input_scale))
+        self.activation = layer.activation  # a relu or gelu the float layer had fused in
+
+    def forward(self, x):
+        be = get_backend()
+        x = x.data if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32)
+        static = None if self.input_scale is None else self.input_scale.data
+        qx, sx = quantize_activation(x, self.per_example_axes, static)
+        # int8 values widened to int32 so the kernel's sums are exact int32 arithmetic.
+        acc = self.integer_kernel(be, qx.astype(np.int32), self.weight.data.astype(np.int32))
+        y = acc * sx * self.per_channel(self.weight_scale.data.astype(np.float32))
+        if self.bias is not None:
+            y = y + self.per_channel(self.bias.data.astype(np.float32))
+        y = y.astype(np.float32)
+        if self.activation == "relu":
+            y = be.relu(y)
+        elif self.activation == "gelu":
+            y = be.gelu(y)[0]
+        return Tensor(y)
+
+
+class QuantizedLinear(_Quantized):
+    """An int8 ``Linear``: ``weight`` int8 (out, in); ``weight_scale`` and ``bias`` float16 (out,)."""
+
+    per_example_axes = -1  # one scale per row: per example, or per token of a sequence
+
+    def __init__(self, linear, input_scale=None):
+        super().__init__(linear, input_scale)
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+
+    def integer_kernel(self, be, qx, qw):
+        return be.linear(qx, qw)[0]
+
+    def per_channel(self, v):
+        return v  # output features are the last axis
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, int8"
+
+
+class QuantizedConv2d(_Quantized):
+    """An int8 ``Conv2d``: ``weight`` int8 (F, C, kh, kw); ``weight_scale`` and ``bias`` float16 (F,)."""
+
+    per_example_axes = (1, 2, 3)  # one scale per image
+
+    def __init__(self, conv, input_scale=None):
+        super().__init__(conv, input_scale)
+        self.in_channels, self.out_channels = conv.in_channels, conv.out_channels
+        self.kernel_size, self.stride, self.padding = conv.kernel_size, conv.stride, conv.padding
+
+    def integer_kernel(self, be, qx, qw):
+        return be.conv2d(qx, qw, None, self.stride, self.padding)[0]
+
+    def per_channel(self, v):
+        return v.reshape(-1, 1, 1)  # output channels are axis 1 of (N, F, OH, OW)
+
+    def extra_repr(self):
+        return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, int8"
+
+
+QUANTIZED = {nn.Linear: QuantizedLinear, nn.Conv2d: QuantizedConv2d}
+
+
+def quantize(model, calibration=None):
+    """Replace every Linear and Conv2d in ``model`` by its int8 version, in place; return ``model``.
+
+    ``calibration``: input batches. Given, each layer gets a static input scale (the
+    largest |input| it sees over them, over 127); otherwise each example gets its own.
+    """
+    targets = [(name, m) for name, m in model.named_modules() if type(m) in QUANTIZED]
+    scales = _calibrate(model, dict(targets), calibration) if calibration is not None else {}
+    for name, module in targets:
+        replace_module(model, name, QUANTIZED[type(module)](module, scales.get(name)))
+    return model
+
+
+def _calibrate(model, layers, batches):
+    """``{layer name: largest |input| over batches / 127}`` for each of ``layers``."""
+    seen = dict.fromkeys(layers, 0.0)
+    for name, layer in layers.items():
+        def watch(x, name=name, forward=layer.forward):
+            seen[name] = max(seen[name], float(np.abs(x.data).max()))
+            return forward(x)
+
+        layer.forward = watch  # an instance attribute shadows the method while we watch
+    was_training = model.training
+    try:
+        model.eval()
+        with no_grad():
+            for x in batches:
+                model(x)
+    finally:
+        model.train(was_training)
+        for layer in layers.values():
+            del layer.forward
+    return {name: (value / QMAX if value > 0 else 1.0) for name, value in seen.items()}
+
+
+def replace_module(model, dotted, new):
+    """Put ``new`` where the sub-module named ``dotted`` (``"3"``, ``"blocks.0.fc"``) is."""
+    *path, last = dotted.split(".")
+    parent = model
+    for part in path:
+        parent = getattr(parent, part)
+    setattr(parent, last, new)
+
+
+class Quantize(Pass):
+    """``{name: quantize, activations: dynamic | static, calibration_batches: 8}``; int8 only."""
+
+    name = "quantize"
+    defaults = {"bits": 8, "activations": "dynamic", "calibration_batches": 8}
+
+    def validate(self, options, model, info):
+        o = self.options(options)
+        self.expect(o["bits"] == 8, "bits", "8 (int8 is what is implemented)", o["bits"])
+        self.expect(o["activations"] in ("dynamic", "static"), "activations",
+                    "'dynamic' (a scale per example, measured as it runs) or 'static' "
+                    "(a scale per layer, from calibration batches)", o["activations"])
+        batches = o["calibration_batches"]
+        self.expect(is_int(batches) and batches > 0, "calibration_batches", "a positive integer", batches)
+        if not any(type(m) in QUANTIZED for m in model.modules()):
+            raise ValueError(f"quantize: {type(model).__name__} has no Linear or Conv2d layer to quantize")
+
+    def apply(self, model, options, context):
+        o = self.options(options)
+        layers = sum(type(m) in QUANTIZED for m in model.modules())
+        if layers == 0:
+            raise ValueError(
+                "quantize: no Linear or Conv2d layer is left to quantize; was the model "
+                "quantized already? quantize must be the last pass that changes weights"
+            )
+        calibration = None
+        if o["activations"] == "static":
+            calibration = [x for _, (x, _) in zip(range(o["calibration_batches"]), context.train_loader)]
+        before = sum(a.nbytes for a in model.state_dict().values())
+        quantize(model, calibration)
+        after = sum(a.nbytes for a in model.state_dict().values())
+        context.report.update(layers=layers, bytes_before=before, bytes_after=after)
+        return model

@@ -1,0 +1,318 @@
+"""The ``fused`` backend: the vectorized backend with fewer trips through memory.
+
+On a CPU most kernels outside a matrix multiply are limited by memory traffic, not
+arithmetic: ``(x - m) / s`` reads and writes a whole array twice and allocates a
+temporary for each step. This backend inherits every kernel of ``vectorized`` and
+overrides the composites with versions that
+
+* write each result straight into its final array (``out=``), then finish it in place:
+  bias add and ReLU run on the fresh GEMM output instead of allocating two more arrays;
+* chain elementwise steps in place on the kernel's own temporaries (softmax, GELU);
+* compute what the backward needs once, in the forward, and keep only that
+  (cross-entropy keeps the probabilities, so its backward is ``probs - onehot``);
+* reuse scratch buffers for temporaries that never leave the kernel (``scratch.py``),
+  and, when no graph is being recorded, for what only a backward would have needed.
+
+The one rule that makes the in-place work safe: a kernel writes only into arrays it
+created. Inputs, and the incoming gradient (which may be shared with other parents, or
+be a read-only broadcast), are never modified; outputs and gradients are always fresh.
+
+Every result equals ``vectorized`` to float32 rounding; the tests check it on the shapes
+of the models in this project. ``benchmarks/compare.py`` measures the speed-ups.
+
+Read next: ``scratch.py``; compare each kernel with its default in
+``tinytorch.core.backend``.
+"""
+
+import math
+
+import numpy as np
+from tinytorch.core import is_grad_enabled
+from tinytorch.core.backend import _GELU_C, _attention_mask, _pad, _scatter_windows, _windows
+from tinytorch.core.vectorized import VectorizedBackend
+
+from .scratch import Scratch
+
+
+def _softmax_into(x, out, axis=-1):
+    """Softmax of ``x`` along ``axis`` written into ``out``; ``out`` may be ``x`` itself."""
+    np.subtract(x, x.max(axis=axis, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=axis, keepdims=True)
+    return out
+
+
+def _relu_mask(g, out):
+    """``g`` where ReLU's ``out`` is positive, else 0: a fresh array, ``g`` left alone."""
+    masked = np.greater(out, 0, out=np.empty(out.shape, dtype=np.result_type(g, out)))
+    masked *= g
+    return masked
+
+
+class FusedBackend(VectorizedBackend):
+    name = "fused"
+
+    def __init__(self):
+        self.scratch = Scratch()
+
+    def _buffer(self, slot, shape, dtype):
+        """A fresh array while autograd records (the backward may read it later), else scratch."""
+        if is_grad_enabled():
+            return np.empty(shape, dtype=dtype)
+        return self.scratch.get(slot, shape, dtype)
+
+    @staticmethod
+    def sigmoid(x):
+        # vectorized's 0.5 * (tanh(0.5 x) + 1) makes four arrays; here one, finished in place.
+        out = np.multiply(x, 0.5, out=np.empty(x.shape, dtype=np.result_type(x, 0.5)))
+        np.tanh(out, out=out)
+        out += 1
+        out *= 0.5
+        return out
+
+    # -- linear: one GEMM into the output, bias and ReLU in place ---------------
+    def linear(self, x, w, b=None, activation=None):
+        x2 = x.reshape(-1, x.shape[-1])
+        dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
+        z = np.matmul(x2, w.T, out=np.empty((x2.shape[0], w.shape[0]), dtype=dtype))
+        if b is not None:
+            z += b
+        if activation == "relu":
+            out = act_ctx = np.maximum(z, 0, out=z)
+        else:
+            out, act_ctx = self._activate(z, activation)
+        return out.reshape(x.shape[:-1] + (w.shape[0],)), (x2, w, b is not None, activation, act_ctx)
+
+    def linear_backward(self, g, ctx, needs=(True, True, True)):
+        x2, w, has_bias, activation, act_ctx = ctx
+        g2 = g.reshape(-1, g.shape[-1])
+        if activation == "relu":
+            g2 = _relu_mask(g2, act_ctx)
+        elif activation == "gelu":
+            g2 = self.gelu_backward(g2, act_ctx)[0]
+        gx = np.matmul(g2, w).reshape(g.shape[:-1] + (w.shape[1],)) if needs[0] else None
+        gw = np.matmul(g2.T, x2) if needs[1] else None
+        gb = g2.sum(axis=0) if has_bias and needs[2] else None
+        return gx, gw, gb
+
+    # -- softmax family: one fresh array each way, finished in place -------------
+    def softmax(self, x, axis=-1):
+        out = _softmax_into(x, np.empty(x.shape, dtype=x.dtype), axis)
+        return out, (out, axis)
+
+    def softmax_backward(self, g, ctx, needs=(True,)):
+        out, axis = ctx
+        gx = np.multiply(g, out)
+        dot = gx.sum(axis=axis, keepdims=True)
+        np.subtract(g, dot, out=gx)
+        gx *= out
+        return (gx,)
+
+    def log_softmax(self, x, axis=-1):
+        out = np.subtract(x, x.max(axis=axis, keepdims=True))
+        e = np.exp(out, out=self.scratch.get("exp", out.shape, out.dtype))
+        out -= np.log(e.sum(axis=axis, keepdims=True))
+        return out, (out, axis)
+
+    def log_softmax_backward(self, g, ctx, needs=(True,)):
+        out, axis = ctx
+        gx = np.exp(out)
+        gx *= g.sum(axis=axis, keepdims=True)
+        np.subtract(g, gx, out=gx)
+        return (gx,)
+
+    def cross_entropy(self, logits, targets):
+        """Mean of log(sum exp z) - z[target] with z = logits - max; keeps softmax for backward."""
+        rows = np.arange(len(targets))
+        probs = np.subtract(logits, logits.max(axis=-1, keepdims=True))
+        picked = probs[rows, targets]  # fancy indexing copies: safe from the exp below
+        np.exp(probs, out=probs)
+        total = probs.sum(axis=-1, keepdims=True)
+        probs /= total
+        loss = (np.log(total[:, 0]) - picked).sum() / max(len(targets), 1)
+        return np.asarray(loss, dtype=logits.dtype), (probs, targets)
+
+    def cross_entropy_backward(self, g, ctx, needs=(True,)):
+        probs, targets = ctx
+        grad = probs.copy()  # ctx stays intact for a second backward (retain_graph)
+        grad[np.arange(len(targets)), targets] -= 1
+        grad *= g / max(len(targets), 1)
+        return (grad,)
+
+    # -- layer norm: one centred array, scaled in place --------------------------
+    def layer_norm(self, x, weight=None, bias=None, eps=1e-5):
+        """Mean, then variance from the centred values (not E[x^2] - E[x]^2, which loses
+        every digit in float32 when the mean is large), all in one fresh array."""
+        xhat = np.subtract(x, x.mean(axis=-1, keepdims=True))
+        square = np.multiply(xhat, xhat, out=self.scratch.get("square", xhat.shape, xhat.dtype))
+        rstd = square.mean(axis=-1, keepdims=True)
+        rstd += eps
+        np.sqrt(rstd, out=rstd)
+        np.divide(1, rstd, out=rstd)
+        xhat *= rstd
+        if weight is None:
+            out = xhat if bias is None else xhat + bias
+        else:
+            out = np.multiply(xhat, weight)
+            if bias is not None:
+                out += bias
+        return out, (xhat, rstd, weight, bias is not None)
+
+    def layer_norm_backward(self, g, ctx, needs=(True, True, True)):
+        """gx = rstd * (gy - mean(gy) - xhat * mean(gy * xhat)) with gy = g * weight.
+
+        Both row means come from one product ``g * xhat`` (also gw's summand), and with
+        a weight they are matrix-vector products: sum_i g_i w_i = g @ w."""
+        xhat, rstd, weight, has_bias = ctx
+        d = xhat.shape[-1]
+        lead = tuple(range(g.ndim - 1))
+        g_xhat = np.multiply(g, xhat, out=self.scratch.get("g_xhat", xhat.shape, np.result_type(g, xhat)))
+        gw = g_xhat.sum(axis=lead) if weight is not None and needs[1] else None
+        gb = g.sum(axis=lead) if has_bias and needs[2] else None
+        gx = None
+        if needs[0]:
+            if weight is None:
+                mean_g, mean_gx, gx = g.sum(axis=-1), g_xhat.sum(axis=-1), np.array(g, copy=True)
+            else:
+                mean_g, mean_gx, gx = g @ weight, g_xhat @ weight, np.multiply(g, weight)
+            mean_g /= d
+            mean_gx /= d
+            gx -= mean_g[..., None]
+            gx -= np.multiply(xhat, mean_gx[..., None], out=g_xhat)  # g_xhat is spent: reuse it
+            gx *= rstd
+        return gx, gw, gb
+
+    # -- GELU: the core formula, step by step in place --------------------------
+    def gelu(self, x):
+        """0.5 x (1 + tanh(c (x + 0.044715 x^3))): the same operations in the same order
+        as ``Backend.gelu``, so the results agree bit for bit, with one temporary."""
+        t = np.multiply(x, x)
+        t *= x
+        t *= 0.044715
+        t += x
+        t *= _GELU_C
+        np.tanh(t, out=t)
+        out = np.add(t, 1)
+        out *= x
+        out *= 0.5
+        return out, (x, t)
+
+    def gelu_backward(self, g, ctx, needs=(True,)):
+        x, t = ctx
+        local = np.multiply(x, x)  # d inner / dx = c (1 + 3 * 0.044715 x^2)
+        local *= 3 * 0.044715
+        local += 1
+        local *= _GELU_C
+        tmp = np.multiply(t, t, out=self.scratch.get("gelu", t.shape, t.dtype))
+        np.subtract(1, tmp, out=tmp)  # d tanh = 1 - tanh^2
+        local *= tmp
+        local *= x
+        local *= 0.5
+        np.add(t, 1, out=tmp)
+        tmp *= 0.5
+        local += tmp
+        local *= g
+        return (local,)
+
+    # -- attention: batched GEMMs, softmax in place on the scores ----------------
+    def scaled_dot_product_attention(self, q, k, v, mask=None, is_causal=False):
+        tq, tk = q.shape[-2], k.shape[-2]
+        allowed = _attention_mask(mask, is_causal, tq, tk)
+        lead = (q.shape[:-2], k.shape[:-2]) + (() if allowed is None else (allowed.shape[:-2],))
+        shape = np.broadcast_shapes(*lead) + (tq, tk)
+        scale = 1.0 / math.sqrt(q.shape[-1])
+        attn = np.matmul(q, k.swapaxes(-1, -2), out=self._buffer("attn", shape, np.result_type(q, k)))
+        attn *= scale
+        if allowed is not None:
+            np.copyto(attn, -np.inf, where=~allowed)
+        _softmax_into(attn, attn)
+        out = np.matmul(attn, v)
+        return out, (q, k, v, attn, out, scale)
+
+    def scaled_dot_product_attention_backward(self, g, ctx, needs=(True, True, True)):
+        q, k, v, attn, out, scale = ctx
+        gv = np.matmul(attn.swapaxes(-1, -2), g) if needs[2] else None
+        gs = np.matmul(g, v.swapaxes(-1, -2))  # d loss / d attn, turned into d loss / d scores in place
+        # Softmax's backward needs sum_j gs_ij attn_ij = g_i . (sum_j attn_ij v_j) = g_i . out_i:
+        # a (T, d) product instead of a (T, T) one (FlashAttention's trick).
+        gs -= np.sum(g * out, axis=-1, keepdims=True)
+        gs *= attn
+        gs *= scale
+        gq = np.matmul(gs, k) if needs[0] else None
+        gk = np.matmul(gs.swapaxes(-1, -2), q) if needs[1] else None
+        return gq, gk, gv
+
+    # -- conv2d: im2col laid out so one batched GEMM lands in (N, F, OH*OW) ------
+    def conv2d(self, x, w, b=None, stride=1, padding=0, activation=None):
+        f, c, kh, kw = w.shape
+        xp = _pad(x, padding)
+        windows = _windows(xp, kh, kw, stride)  # a view (N, C, OH, OW, kh, kw)
+        n, _, oh, ow = windows.shape[:4]
+        # Columns ordered (C, kh, kw) like the filters, positions (OH, OW) last, so the
+        # product filters @ columns is already the NCHW output: no transpose afterwards.
+        cols = self._buffer("cols", (n, c, kh, kw, oh, ow), xp.dtype)
+        np.copyto(cols, windows.transpose(0, 1, 4, 5, 2, 3))
+        cols = cols.reshape(n, c * kh * kw, oh * ow)
+        dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
+        z = np.matmul(w.reshape(f, -1), cols, out=np.empty((n, f, oh * ow), dtype=dtype))
+        if b is not None:
+            z += b[:, None]
+        if activation == "relu":
+            out = act_ctx = np.maximum(z, 0, out=z).reshape(n, f, oh, ow)
+        else:
+            out, act_ctx = self._activate(z.reshape(n, f, oh, ow), activation)
+        return out, (cols, w, xp.shape, stride, padding, b is not None, activation, act_ctx)
+
+    def conv2d_backward(self, g, ctx, needs=(True, True, True)):
+        cols, w, padded_shape, stride, padding, has_bias, activation, act_ctx = ctx
+        if activation == "relu":
+            g = _relu_mask(g, act_ctx)
+        elif activation == "gelu":
+            g = self.gelu_backward(g, act_ctx)[0]
+        f, c, kh, kw = w.shape
+        n, _, oh, ow = g.shape
+        g3 = g.reshape(n, f, oh * ow)
+        # sum over images and positions of g[n, f, p] * cols[n, k, p]: one GEMM over (n, p).
+        gw = np.tensordot(g3, cols, axes=([0, 2], [0, 2])).reshape(w.shape) if needs[1] else None
+        gb = g3.sum(axis=(0, 2)) if has_bias and needs[2] else None
+        gx = None
+        if needs[0]:
+            gcols = np.matmul(w.reshape(f, -1).T, g3).reshape(n, c, kh, kw, oh, ow)
+            gx = _scatter_windows(gcols.transpose(0, 1, 4, 5, 2, 3), padded_shape, stride)
+            if padding:
+                gx = gx[:, :, padding:-padding, padding:-padding]
+        return gx, gw, gb
+
+    # -- pooling: a loop over the small kernel, never a copy of every window -----
+    def max_pool2d(self, x, kernel_size=2, stride=None):
+        windows = _windows(x, kernel_size, kernel_size, stride or kernel_size)
+        out = windows[..., 0, 0].copy()
+        for i in range(kernel_size):
+            for j in range(kernel_size):
+                if i or j:
+                    np.maximum(out, windows[..., i, j], out=out)
+        return out, (x, out, kernel_size, stride or kernel_size)
+
+    def max_pool2d_backward(self, g, ctx, needs=(True,)):
+        x, out, k, s = ctx
+        windows = _windows(x, k, k, s)
+        n, c, oh, ow = out.shape
+        gx = np.zeros(x.shape, dtype=g.dtype)
+        unclaimed = np.ones(out.shape, dtype=bool)
+        for i in range(k):  # row-major, so the first max of a window wins a tie, as argmax does
+            for j in range(k):
+                hit = windows[..., i, j] == out
+                hit &= unclaimed
+                unclaimed &= ~hit
+                gx[:, :, i:i + s * oh:s, j:j + s * ow:s] += np.where(hit, g, 0)
+        return (gx,)
+
+    def avg_pool2d(self, x, kernel_size=2, stride=None):
+        windows = _windows(x, kernel_size, kernel_size, stride or kernel_size)
+        out = windows[..., 0, 0].copy()
+        for i in range(kernel_size):
+            for j in range(kernel_size):
+                if i or j:
+                    out += windows[..., i, j]
+        out /= kernel_size * kernel_size
+        return out, (x.shape, windows.shape, stride or kernel_size)
