@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from tinytorch.core import Tensor
 from tinytorch.optim import clip_grad_norm_
 
@@ -42,10 +41,10 @@ def test_matches_pytorch():
     grads = [np.random.default_rng(i).normal(size=(3, 4)) for i in range(3)]
     ours = _with_grads(*[g.ravel() for g in grads])
     theirs = [torch.zeros(12, dtype=torch.float64, requires_grad=True) for _ in grads]
-    for t, g in zip(theirs, grads):
+    for t, g in zip(theirs, grads, strict=True):
         t.grad = torch.tensor(g.ravel())
     assert clip_grad_norm_(ours, 0.7) == pytest.approx(torch.nn.utils.clip_grad_norm_(theirs, 0.7).item(), rel=1e-12)
-    for p, t in zip(ours, theirs):
+    for p, t in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-12)
 
 

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-
 import tinytorch.optim as optim
 from tinytorch.core import Tensor
 
@@ -71,7 +70,8 @@ def test_state_dict_resumes_the_same_sequence(make):
     (lambda opt: optim.StepLR(opt, step_size=0), "step_size must be a positive integer, found 0"),
     (lambda opt: optim.StepLR(opt, step_size=2, gamma=-1), "gamma must be > 0, found -1"),
     (lambda opt: optim.CosineWithWarmup(opt, total_steps=0), "total_steps must be a positive integer"),
-    (lambda opt: optim.CosineWithWarmup(opt, total_steps=5, warmup_steps=6), r"warmup_steps must be an integer in \[0, total_steps=5\], found 6"),
+    (lambda opt: optim.CosineWithWarmup(opt, total_steps=5, warmup_steps=6),
+     r"warmup_steps must be an integer in \[0, total_steps=5\], found 6"),
     (lambda opt: optim.CosineWithWarmup(opt, total_steps=5, min_lr=-1), "min_lr must be >= 0, found -1"),
 ])
 def test_invalid_schedules_are_rejected(make, message):

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 import tinytorch.optim as optim
 from tinytorch import nn
 from tinytorch.core import Tensor
@@ -171,7 +170,7 @@ def _train(opt, params, steps):
 ])
 def test_state_dict_round_trip_through_npz_continues_identically(make, tmp_path):
     def fresh():
-        return [Tensor(np.array([1.0, -1.0], np.float32), requires_grad=True), Tensor(np.array([2.0], np.float32), requires_grad=True)]
+        return [Tensor(np.array(values, np.float32), requires_grad=True) for values in ([1.0, -1.0], [2.0])]
 
     reference = fresh()
     ref_opt = make(reference)
@@ -187,10 +186,10 @@ def test_state_dict_round_trip_through_npz_continues_identically(make, tmp_path)
     resumed = make(second)
     resumed.load_state_dict(loaded)
     assert resumed.state_dict().keys() == opt.state_dict().keys()
-    for group, saved in zip(resumed.param_groups, opt.param_groups):
+    for group, saved in zip(resumed.param_groups, opt.param_groups, strict=True):
         assert {k: v for k, v in group.items() if k != "params"} == {k: v for k, v in saved.items() if k != "params"}
     _train(resumed, second, 3)
-    for got, want in zip(second, reference):
+    for got, want in zip(second, reference, strict=True):
         np.testing.assert_array_equal(got.data, want.data)
 
 

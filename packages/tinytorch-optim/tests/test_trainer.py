@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 import tinytorch.optim as optim
 from tinytorch import nn
 from tinytorch.core import hookimpl, plugins
@@ -111,8 +110,9 @@ def test_resume_gives_bit_identical_results(tmp_path):
     resumed = _trainer(init_seed=123, checkpoint_path=path)
     history = resumed.fit(4, resume_from=path)
 
-    for (name, got), want in zip(resumed.model.state_dict().items(), reference.model.state_dict().values()):
-        np.testing.assert_array_equal(got, want, err_msg=name)
+    want = reference.model.state_dict()
+    for name, got in resumed.model.state_dict().items():
+        np.testing.assert_array_equal(got, want[name], err_msg=name)
     strip = lambda rows: [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
     assert strip(history) == strip(expected)
     assert resumed.scheduler.get_last_lr() == reference.scheduler.get_last_lr()
@@ -183,7 +183,8 @@ def test_nan_loss_stops_with_the_place_and_the_last_good_checkpoint(tmp_path):
 def test_divergence_without_a_checkpoint_says_so():
     trainer = _trainer()
     trainer.loss_fn = lambda logits, targets: nn.CrossEntropyLoss()(logits, targets) * float("inf")
-    with pytest.raises(optim.TrainingDiverged, match=r"epoch 1, batch 1 of \d+: the loss is inf; no checkpoint was kept"):
+    expected = r"epoch 1, batch 1 of \d+: the loss is inf; no checkpoint was kept"
+    with pytest.raises(optim.TrainingDiverged, match=expected):
         trainer.fit(1)
 
 
@@ -221,7 +222,8 @@ def test_a_failing_hook_warns_once_and_training_goes_on():
     calls = []
     plugins.host().register(_plugin("broken", error=OSError("disk full")), dist="test")
     plugins.host().register(_plugin("logger", calls), dist="test")
-    with pytest.warns(RuntimeWarning, match=r"plugin 'test:broken' failed in tinytorch_epoch_end at epoch 1 \(OSError: disk full\)") as caught:
+    expected = r"plugin 'test:broken' failed in tinytorch_epoch_end at epoch 1 \(OSError: disk full\)"
+    with pytest.warns(RuntimeWarning, match=expected) as caught:
         history = _trainer(run="r").fit(3)
     assert len([w for w in caught if "test:broken" in str(w.message)]) == 1
     assert len(history) == 3 and len(calls) == 3

@@ -34,11 +34,18 @@ from tinytorch.core.vectorized import VectorizedBackend
 from .scratch import Scratch
 
 
+def _row_sum(x):
+    """``x.sum(axis=-1)`` as a matrix-vector product with ones: BLAS streams the rows
+    several times faster than ``np.sum``'s pairwise loop does on short rows."""
+    return x @ np.ones(x.shape[-1], dtype=x.dtype)
+
+
 def _softmax_into(x, out, axis=-1):
     """Softmax of ``x`` along ``axis`` written into ``out``; ``out`` may be ``x`` itself."""
     np.subtract(x, x.max(axis=axis, keepdims=True), out=out)
     np.exp(out, out=out)
-    out /= out.sum(axis=axis, keepdims=True)
+    total = _row_sum(out)[..., None] if axis in (-1, out.ndim - 1) else out.sum(axis=axis, keepdims=True)
+    out *= np.reciprocal(total, out=total)
     return out
 
 
@@ -142,13 +149,14 @@ class FusedBackend(VectorizedBackend):
     # -- layer norm: one centred array, scaled in place --------------------------
     def layer_norm(self, x, weight=None, bias=None, eps=1e-5):
         """Mean, then variance from the centred values (not E[x^2] - E[x]^2, which loses
-        every digit in float32 when the mean is large), all in one fresh array."""
-        xhat = np.subtract(x, x.mean(axis=-1, keepdims=True))
-        square = np.multiply(xhat, xhat, out=self.scratch.get("square", xhat.shape, xhat.dtype))
-        rstd = square.mean(axis=-1, keepdims=True)
-        rstd += eps
-        np.sqrt(rstd, out=rstd)
-        np.divide(1, rstd, out=rstd)
+        every digit in float32 when the mean is large). Both row reductions are BLAS
+        products, so no squared temporary is made; the centred array becomes xhat."""
+        d = x.shape[-1]
+        xhat = np.subtract(x, (_row_sum(x) / d)[..., None])
+        var = np.einsum("...i,...i->...", xhat, xhat)
+        var /= d
+        var += eps
+        rstd = np.reciprocal(np.sqrt(var, out=var), out=var)[..., None]
         xhat *= rstd
         if weight is None:
             out = xhat if bias is None else xhat + bias
@@ -172,7 +180,7 @@ class FusedBackend(VectorizedBackend):
         gx = None
         if needs[0]:
             if weight is None:
-                mean_g, mean_gx, gx = g.sum(axis=-1), g_xhat.sum(axis=-1), np.array(g, copy=True)
+                mean_g, mean_gx, gx = _row_sum(g), _row_sum(g_xhat), np.array(g, copy=True)
             else:
                 mean_g, mean_gx, gx = g @ weight, g_xhat @ weight, np.multiply(g, weight)
             mean_g /= d
@@ -221,10 +229,12 @@ class FusedBackend(VectorizedBackend):
         lead = (q.shape[:-2], k.shape[:-2]) + (() if allowed is None else (allowed.shape[:-2],))
         shape = np.broadcast_shapes(*lead) + (tq, tk)
         scale = 1.0 / math.sqrt(q.shape[-1])
-        attn = np.matmul(q, k.swapaxes(-1, -2), out=self._buffer("attn", shape, np.result_type(q, k)))
-        attn *= scale
-        if allowed is not None:
-            np.copyto(attn, -np.inf, where=~allowed)
+        # Scale q (T x d) rather than the scores (T x T); a contiguous k^T lets NumPy hand
+        # every batch entry to BLAS (on a transposed view it falls back to a slower loop).
+        attn = np.matmul(q * scale, np.ascontiguousarray(k.swapaxes(-1, -2)),
+                         out=self._buffer("attn", shape, np.result_type(q, k)))
+        if allowed is not None:  # adding 0 or -inf: one pass, and exp(-inf) = 0
+            attn += np.where(allowed, 0, -np.inf).astype(attn.dtype)
         _softmax_into(attn, attn)
         out = np.matmul(attn, v)
         return out, (q, k, v, attn, out, scale)
@@ -232,14 +242,18 @@ class FusedBackend(VectorizedBackend):
     def scaled_dot_product_attention_backward(self, g, ctx, needs=(True, True, True)):
         q, k, v, attn, out, scale = ctx
         gv = np.matmul(attn.swapaxes(-1, -2), g) if needs[2] else None
-        gs = np.matmul(g, v.swapaxes(-1, -2))  # d loss / d attn, turned into d loss / d scores in place
+        gs = np.matmul(g, np.ascontiguousarray(v.swapaxes(-1, -2)))  # d attn, made d scores in place
         # Softmax's backward needs sum_j gs_ij attn_ij = g_i . (sum_j attn_ij v_j) = g_i . out_i:
         # a (T, d) product instead of a (T, T) one (FlashAttention's trick).
-        gs -= np.sum(g * out, axis=-1, keepdims=True)
+        gs -= np.einsum("...i,...i->...", g, out)[..., None]
         gs *= attn
-        gs *= scale
-        gq = np.matmul(gs, k) if needs[0] else None
-        gk = np.matmul(gs.swapaxes(-1, -2), q) if needs[1] else None
+        gq = gk = None
+        if needs[0]:
+            gq = np.matmul(gs, k)
+            gq *= scale  # the scale goes on the (T, d) results, not on the (T, T) gs
+        if needs[1]:
+            gk = np.matmul(gs.swapaxes(-1, -2), q)
+            gk *= scale
         return gq, gk, gv
 
     # -- conv2d: im2col laid out so one batched GEMM lands in (N, F, OH*OW) ------
@@ -272,8 +286,10 @@ class FusedBackend(VectorizedBackend):
         f, c, kh, kw = w.shape
         n, _, oh, ow = g.shape
         g3 = g.reshape(n, f, oh * ow)
-        # sum over images and positions of g[n, f, p] * cols[n, k, p]: one GEMM over (n, p).
-        gw = np.tensordot(g3, cols, axes=([0, 2], [0, 2])).reshape(w.shape) if needs[1] else None
+        # gw[f, k] = sum over images n and positions p of g[n, f, p] cols[n, k, p]: a GEMM
+        # per image, then a sum of N small (F, C*kh*kw) results. (tensordot over (n, p)
+        # would first copy both operands into a transposed layout.)
+        gw = np.matmul(g3, cols.swapaxes(1, 2)).sum(axis=0).reshape(w.shape) if needs[1] else None
         gb = g3.sum(axis=(0, 2)) if has_bias and needs[2] else None
         gx = None
         if needs[0]:
@@ -285,26 +301,28 @@ class FusedBackend(VectorizedBackend):
 
     # -- pooling: a loop over the small kernel, never a copy of every window -----
     def max_pool2d(self, x, kernel_size=2, stride=None):
-        windows = _windows(x, kernel_size, kernel_size, stride or kernel_size)
+        k, s = kernel_size, stride or kernel_size
+        windows = _windows(x, k, k, s)  # a view (N, C, OH, OW, k, k): nothing copied
         out = windows[..., 0, 0].copy()
-        for i in range(kernel_size):
-            for j in range(kernel_size):
-                if i or j:
-                    np.maximum(out, windows[..., i, j], out=out)
-        return out, (x, out, kernel_size, stride or kernel_size)
+        winner = np.zeros(out.shape, dtype=np.min_scalar_type(k * k))  # offset i*k + j of each max
+        larger = np.empty(out.shape, dtype=bool)
+        for offset in range(1, k * k):
+            candidate = windows[..., offset // k, offset % k]
+            np.greater(candidate, out, out=larger)  # strictly: a tie stays with the first max, as in argmax
+            np.putmask(winner, larger, offset)
+            np.maximum(out, candidate, out=out)
+        return out, (winner, x.shape, k, s)
 
     def max_pool2d_backward(self, g, ctx, needs=(True,)):
-        x, out, k, s = ctx
-        windows = _windows(x, k, k, s)
-        n, c, oh, ow = out.shape
-        gx = np.zeros(x.shape, dtype=g.dtype)
-        unclaimed = np.ones(out.shape, dtype=bool)
-        for i in range(k):  # row-major, so the first max of a window wins a tie, as argmax does
-            for j in range(k):
-                hit = windows[..., i, j] == out
-                hit &= unclaimed
-                unclaimed &= ~hit
-                gx[:, :, i:i + s * oh:s, j:j + s * ow:s] += np.where(hit, g, 0)
+        winner, x_shape, k, s = ctx
+        oh, ow = g.shape[2:]
+        gx = np.zeros(x_shape, dtype=g.dtype)
+        share = np.empty(g.shape, dtype=g.dtype)
+        for offset in range(k * k):
+            i, j = divmod(offset, k)
+            np.equal(winner, offset, out=share)  # 1 where this offset held the max, else 0
+            share *= g
+            gx[:, :, i:i + s * oh:s, j:j + s * ow:s] += share
         return (gx,)
 
     def avg_pool2d(self, x, kernel_size=2, stride=None):

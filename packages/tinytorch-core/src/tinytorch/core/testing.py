@@ -16,6 +16,8 @@ Shapes include broadcasting, size-1 and zero-size dimensions. Any backend's test
     def test_conformance(case):
         check_case("naive", case)
 
+``gradcheck(fn, tensors)`` does the same finite-difference check for whole layers.
+
 Read next: a backend plugin's tests (``plugins/tinytorch-naive/tests``).
 """
 
@@ -27,6 +29,7 @@ import numpy as np
 
 from . import functional as F
 from .backend import COMPOSITES, Backend, MissingKernelError, get_backend, use_backend
+from .autograd import no_grad
 from .tensor import Tensor, cat, stack, where
 
 
@@ -56,20 +59,40 @@ def _inputs(case, rng, dtype):
     return arrays
 
 
-def _numerical_grads(ref, arrays, weights, eps=1e-6):
-    grads = []
-    for i, x in enumerate(arrays):
-        g = np.zeros_like(x)
-        for idx in np.ndindex(x.shape):
-            old = x[idx]
-            x[idx] = old + eps
-            up = np.sum(ref(*arrays) * weights)
-            x[idx] = old - eps
-            down = np.sum(ref(*arrays) * weights)
-            x[idx] = old
-            g[idx] = (up - down) / (2 * eps)
-        grads.append(g)
-    return grads
+def numerical_gradient(f, array, eps=1e-6):
+    """Central differences of the scalar ``f()`` with respect to ``array`` (nudged in place)."""
+    grad = np.zeros_like(array)
+    for idx in np.ndindex(array.shape):
+        old = array[idx]
+        array[idx] = old + eps
+        up = f()
+        array[idx] = old - eps
+        down = f()
+        array[idx] = old
+        grad[idx] = (up - down) / (2 * eps)
+    return grad
+
+
+def gradcheck(fn, tensors, seed=0, eps=1e-6, rtol=1e-5, atol=1e-8):
+    """Check autograd's gradient of ``sum(fn() * w)``, for a random ``w``, against central
+    differences, for each of ``tensors`` (float64 inputs or parameters that ``fn`` reads).
+
+    Use it for whole layers and models; ``check_case`` covers single kernels.
+    """
+    out = fn()
+    weights = np.random.default_rng(seed).standard_normal(out.shape)
+    for t in tensors:
+        t.grad = None
+    (out * Tensor(weights)).sum().backward()
+    for i, t in enumerate(tensors):
+        if t.dtype != np.float64:
+            _fail(f"gradcheck needs float64 tensors (call model.double()), tensor {i} is {t.dtype}")
+        with no_grad():
+            numeric = numerical_gradient(lambda: np.sum(fn().data * weights), t.data, eps)
+        if t.grad is None:
+            _fail(f"tensor {i} of shape {t.shape} received no gradient")
+        np.testing.assert_allclose(t.grad.data, numeric, rtol=rtol, atol=atol,
+                                   err_msg=f"gradient of tensor {i} (shape {t.shape}) differs from finite differences")
 
 
 def _fail(message):
@@ -106,7 +129,8 @@ def check_case(backend, case, seed=0, rtol=1e-5, atol=1e-7):
         weights = rng.standard_normal(expected.shape)
         with use_backend(backend):
             (out * Tensor(weights)).sum().backward()
-        numeric = _numerical_grads(case.ref, [a.copy() for a in arrays], weights)
+        copies = [a.copy() for a in arrays]
+        numeric = [numerical_gradient(lambda: np.sum(case.ref(*copies) * weights), a) for a in copies]
         for i, (t, g) in enumerate(zip(tensors, numeric)):
             got = np.zeros_like(g) if t.grad is None else t.grad.data
             np.testing.assert_allclose(got, g, rtol=1e-4, atol=1e-6,

@@ -11,7 +11,6 @@ Read next: ``trainer.py``, which calls this between ``backward()`` and ``step()`
 import math
 
 import numpy as np
-
 from tinytorch.core import Tensor
 
 

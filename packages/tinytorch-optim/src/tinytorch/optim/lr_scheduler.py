@@ -37,7 +37,7 @@ class LRScheduler:
         self._apply()
 
     def _apply(self):
-        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
+        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
             group["lr"] = self.lr_at(base_lr, self.last_epoch)
 
     def get_last_lr(self):
@@ -90,7 +90,9 @@ class CosineWithWarmup(LRScheduler):
         if not isinstance(total_steps, int) or total_steps < 1:
             raise ValueError(f"total_steps must be a positive integer, found {total_steps!r}")
         if not isinstance(warmup_steps, int) or not 0 <= warmup_steps <= total_steps:
-            raise ValueError(f"warmup_steps must be an integer in [0, total_steps={total_steps}], found {warmup_steps!r}")
+            raise ValueError(
+                f"warmup_steps must be an integer in [0, total_steps={total_steps}], found {warmup_steps!r}"
+            )
         if not min_lr >= 0:
             raise ValueError(f"min_lr must be >= 0, found {min_lr!r}")
         self.total_steps, self.warmup_steps, self.min_lr = total_steps, warmup_steps, min_lr

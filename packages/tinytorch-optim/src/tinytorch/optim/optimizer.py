@@ -23,7 +23,6 @@ Read next: ``sgd.py``, the simplest ``update``; then ``adam.py``.
 import numbers
 
 import numpy as np
-
 from tinytorch.core import Tensor, no_grad
 from tinytorch.core.plugins import nearest
 
@@ -129,7 +128,10 @@ class Optimizer:
             section, _, rest = key.partition(".")
             index, _, name = rest.partition(".")
             if section not in ("param_groups", "state") or not index.isdigit() or not name:
-                raise ValueError(f"unexpected optimizer state key {key!r}; expected 'param_groups.<i>.<name>' or 'state.<i>.<name>'")
+                raise ValueError(
+                    f"unexpected optimizer state key {key!r}; expected 'param_groups.<i>.<name>' "
+                    f"or 'state.<i>.<name>', as written by Optimizer.state_dict()"
+                )
             (groups if section == "param_groups" else states).setdefault(int(index), {})[name] = value
         if len(groups) != len(self.param_groups):
             raise ValueError(
@@ -141,7 +143,9 @@ class Optimizer:
             saved = dict(groups[g])
             count = len(np.atleast_1d(saved.pop("params", ())))
             if count != len(group["params"]):
-                raise ValueError(f"parameter group {g} was saved with {count} parameters but has {len(group['params'])} here")
+                raise ValueError(
+                    f"parameter group {g} was saved with {count} parameters but has {len(group['params'])} here"
+                )
             group.update({k: to_python(v) for k, v in saved.items()})
             self.validate(group)
         self.state = {}
@@ -151,7 +155,9 @@ class Optimizer:
             p = params[i]
             for name, value in entries.items():
                 if np.ndim(value) and np.shape(value) != p.shape:
-                    raise ValueError(f"state.{i}.{name} has shape {np.shape(value)}, but parameter {i} has shape {p.shape}")
+                    raise ValueError(
+                        f"state.{i}.{name} has shape {np.shape(value)}, but parameter {i} has shape {p.shape}"
+                    )
             self.state[p] = {k: np.array(v) if np.ndim(v) else to_python(v) for k, v in entries.items()}
 
 

@@ -31,8 +31,6 @@ import math
 import time
 import warnings
 
-import numpy as np
-
 from tinytorch import nn
 from tinytorch.core import no_grad, plugins
 
@@ -220,7 +218,7 @@ class Trainer:
             if f"{name}_loader_epoch" in trainer:
                 loader.epoch = trainer[f"{name}_loader_epoch"]
         columns = {key: to_python(value) for key, value in sections.get("history", {}).items()}
-        self.history = [dict(zip(columns, row)) for row in zip(*columns.values())]
+        self.history = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
         self._last_checkpoint = path
         return self
 

@@ -171,7 +171,7 @@ def _calibrate(model, layers, batches):
     finally:
         model.train(was_training)
         for layer in layers.values():
-            del layer.forward
+            del layer.__dict__["forward"]
     return {name: (value / QMAX if value > 0 else 1.0) for name, value in seen.items()}
 
 
