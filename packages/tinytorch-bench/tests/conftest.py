@@ -1,4 +1,4 @@
-"""Shared fixtures: a private cache per test, fake plugins, and the repo's test configs."""
+"""Shared fixtures: a private cache per test, the repo's tiny config, and fake plugins."""
 
 import types
 from pathlib import Path
@@ -8,7 +8,6 @@ import pytest
 from tinytorch.core import hookimpl, plugins
 
 CONFIGS = Path(__file__).resolve().parents[3] / "configs"
-TINY = CONFIGS / "test" / "tiny_mlp.yaml"
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +18,12 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # rich tables wide enough not to wrap names
     yield
     plugins.reset()  # forget any fake plugins a test installed
+
+
+@pytest.fixture
+def tiny():
+    """A small MLP on the 8x8 digits for two epochs: well under a second."""
+    return CONFIGS / "test" / "tiny_mlp.yaml"
 
 
 class FakeDist:
@@ -38,21 +43,26 @@ class FakeEntryPoint:
         return self._module
 
 
-def plugin_module(name, **hooks):
-    """A module of hook implementations, as a plugin's entry point would name."""
-    module = types.ModuleType(name)
-    for hook, function in hooks.items():
-        setattr(module, hook, hookimpl(function))
-    return module
+class FakePlugins:
+    """Make plugin modules and install them beside the real entry points."""
 
+    entry_point = FakeEntryPoint
 
-@pytest.fixture
-def install_plugins():
-    """Install fake entry points next to the real ones: ``install_plugins(FakeEntryPoint(...))``."""
+    @staticmethod
+    def module(name, **hooks):
+        """A module of hook implementations, like the one a plugin's entry point names."""
+        module = types.ModuleType(name)
+        for hook, function in hooks.items():
+            setattr(module, hook, hookimpl(function))
+        return module
 
-    def install(*fakes):
-        host = plugins.PluginHost(plugins.installed_entry_points() + list(fakes))
+    @staticmethod
+    def install(*entry_points):
+        host = plugins.PluginHost(plugins.installed_entry_points() + list(entry_points))
         plugins.reset(host)
         return host
 
-    return install
+
+@pytest.fixture
+def fake_plugins():
+    return FakePlugins

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import TINY, FakeEntryPoint, plugin_module
 
 import tinytorch.nn as nn
 from tinytorch.bench.cli import main
@@ -26,9 +25,9 @@ def write_config(tmp_path, text, name="exp.yaml"):
 # -- tt run -------------------------------------------------------------------------------
 
 
-def test_run_writes_the_four_files(tmp_path):
+def test_run_writes_the_four_files(tiny, tmp_path):
     out = tmp_path / "run"
-    result = tt("run", TINY, "--out", out)
+    result = tt("run", tiny, "--out", out)
     assert result.exit_code == 0, result.output
     assert "tiny-mlp: result" in result.output and "test accuracy" in result.output
     metrics = json.loads((out / "metrics.json").read_text())
@@ -43,9 +42,9 @@ def test_run_writes_the_four_files(tmp_path):
     assert "| test accuracy |" in report and "| epoch | train loss |" in report
 
 
-def test_set_and_backend_options(tmp_path):
+def test_set_and_backend_options(tiny, tmp_path):
     out = tmp_path / "run"
-    result = tt("run", TINY, "--out", out, "--set", "train.epochs=1", "--set", "model.hidden=[8]",
+    result = tt("run", tiny, "--out", out, "--set", "train.epochs=1", "--set", "model.hidden=[8]",
                 "--backend", "naive")
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
@@ -55,10 +54,10 @@ def test_set_and_backend_options(tmp_path):
     assert nn.load(out / "model.npz")["1.weight"].shape == (8, 64)
 
 
-def test_exponent_floats_are_numbers_in_set(tmp_path):
+def test_exponent_floats_are_numbers_in_set(tiny, tmp_path):
     # PyYAML alone reads 1e-3 as a string; configs read it as the number it looks like.
     out = tmp_path / "run"
-    assert tt("run", TINY, "--out", out, "--set", "train.optimizer.lr=3e-3").exit_code == 0
+    assert tt("run", tiny, "--out", out, "--set", "train.optimizer.lr=3e-3").exit_code == 0
     assert yaml.safe_load((out / "config.yaml").read_text())["train"]["optimizer"]["lr"] == 0.003
 
 
@@ -70,9 +69,9 @@ def test_exponent_floats_are_numbers_in_set(tmp_path):
         ("naive", "vectorized", "fused", "fused"),  # --backend beats both
     ],
 )
-def test_backend_precedence(tmp_path, monkeypatch, env, config_backend, flag, expected):
+def test_backend_precedence(tiny, tmp_path, monkeypatch, env, config_backend, flag, expected):
     monkeypatch.setenv("TINYTORCH_BACKEND", env)
-    text = f"extends: {TINY}\ntrain: {{epochs: 1}}\n"
+    text = f"extends: {tiny}\ntrain: {{epochs: 1}}\n"
     if config_backend:
         text += f"backend: {config_backend}\n"
     args = ["run", write_config(tmp_path, text), "--out", tmp_path / "run"]
@@ -99,9 +98,9 @@ def test_backend_precedence(tmp_path, monkeypatch, env, config_backend, flag, ex
          ["model.channels: expected a list of positive integers"]),
     ],
 )
-def test_bad_configs_fail_before_any_work(tmp_path, overrides, expected):
+def test_bad_configs_fail_before_any_work(tiny, tmp_path, overrides, expected):
     out = tmp_path / "run"
-    result = tt("run", TINY, "--out", out, *[arg for o in overrides for arg in ("--set", o)])
+    result = tt("run", tiny, "--out", out, *[arg for o in overrides for arg in ("--set", o)])
     assert result.exit_code == 2
     assert "error: invalid config" in result.output and "Traceback" not in result.output
     for text in expected:
@@ -109,23 +108,23 @@ def test_bad_configs_fail_before_any_work(tmp_path, overrides, expected):
     assert not out.exists()  # nothing was written, not even the run directory
 
 
-def test_a_bad_key_in_the_file_names_the_file(tmp_path):
-    path = write_config(tmp_path, f"extends: {TINY}\ntrian: {{epochs: 1}}\n")
+def test_a_bad_key_in_the_file_names_the_file(tiny, tmp_path):
+    path = write_config(tmp_path, f"extends: {tiny}\ntrian: {{epochs: 1}}\n")
     result = tt("run", path, "--out", tmp_path / "run")
     assert result.exit_code == 2
     assert f"{path}: trian: unknown key 'trian'" in result.output and "did you mean 'train'?" in result.output
 
 
-def test_olympics_keys_are_refused_until_implemented(tmp_path):
-    result = tt("run", TINY, "--out", tmp_path / "run", "--set", "passes=[{name: quantize}]")
+def test_olympics_keys_are_refused_until_implemented(tiny, tmp_path):
+    result = tt("run", tiny, "--out", tmp_path / "run", "--set", "passes=[{name: quantize}]")
     if "unknown pass" in result.output:
         pytest.skip("no pass plugins installed")
     assert result.exit_code == 2 and "not implemented" in result.output
 
 
-def test_baseline_cache_is_reused_on_the_second_run(tmp_path):
-    assert tt("run", TINY, "--out", tmp_path / "a").exit_code == 0
-    second = tt("run", TINY, "--out", tmp_path / "b")
+def test_baseline_cache_is_reused_on_the_second_run(tiny, tmp_path):
+    assert tt("run", tiny, "--out", tmp_path / "a").exit_code == 0
+    second = tt("run", tiny, "--out", tmp_path / "b")
     assert second.exit_code == 0 and "reusing the cached baseline" in second.output
     first, again = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in "ab")
     assert not first["baseline_reused"] and again["baseline_reused"]
@@ -133,26 +132,26 @@ def test_baseline_cache_is_reused_on_the_second_run(tmp_path):
     assert again["train_loss"] == first["train_loss"]  # the history comes with the weights
     assert again["test_accuracy"] == first["test_accuracy"]  # measured again, same weights
     # Anything that decides the weights changes the hash: no reuse.
-    third = tt("run", TINY, "--out", tmp_path / "c", "--set", "seed=1")
+    third = tt("run", tiny, "--out", tmp_path / "c", "--set", "seed=1")
     assert not json.loads((tmp_path / "c" / "metrics.json").read_text())["baseline_reused"]
     assert third.exit_code == 0
 
 
-def test_a_stale_cached_baseline_is_reported_and_retrained(tmp_path):
-    assert tt("run", TINY, "--out", tmp_path / "a").exit_code == 0
+def test_a_stale_cached_baseline_is_reported_and_retrained(tiny, tmp_path):
+    assert tt("run", tiny, "--out", tmp_path / "a").exit_code == 0
     metrics = json.loads((tmp_path / "a" / "metrics.json").read_text())
     state = nn.load(metrics["baseline_cache"])
     state["1.weight"] = np.zeros((3, 3), np.float32)  # as if the model's code had changed
     nn.save(state, metrics["baseline_cache"])
-    result = tt("run", TINY, "--out", tmp_path / "b")
+    result = tt("run", tiny, "--out", tmp_path / "b")
     assert result.exit_code == 0
     assert "ignoring the cached baseline" in result.output and "'1.weight'" in result.output
     assert not json.loads((tmp_path / "b" / "metrics.json").read_text())["baseline_reused"]
 
 
-def test_resume_with_a_checkpoint_of_the_wrong_shapes(tmp_path):
-    assert tt("run", TINY, "--out", tmp_path / "a").exit_code == 0
-    result = tt("run", TINY, "--out", tmp_path / "b", "--set", "model.hidden=[8]",
+def test_resume_with_a_checkpoint_of_the_wrong_shapes(tiny, tmp_path):
+    assert tt("run", tiny, "--out", tmp_path / "a").exit_code == 0
+    result = tt("run", tiny, "--out", tmp_path / "b", "--set", "model.hidden=[8]",
                 "--resume", tmp_path / "a" / "checkpoint.npz")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "cannot resume from" in result.output
@@ -178,13 +177,13 @@ class NaNAfter(nn.Module):
         return out
 
 
-def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_path, install_plugins):
+def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tiny, tmp_path, fake_plugins):
     batches = 23  # 1437 training digits in batches of 64
-    models = plugin_module("nan_models", tinytorch_register_models=lambda register: register(
+    models = fake_plugins.module("nan_models", tinytorch_register_models=lambda register: register(
         "nan_after", lambda info, good=batches + 5: NaNAfter(info, good)))
-    install_plugins(FakeEntryPoint("nan-models", "nan", models))
+    fake_plugins.install(fake_plugins.entry_point("nan-models", "nan", models))
     out = tmp_path / "run"
-    result = tt("run", TINY, "--out", out, "--set", "model={name: nan_after}", "--set", "train.epochs=3")
+    result = tt("run", tiny, "--out", out, "--set", "model={name: nan_after}", "--set", "train.epochs=3")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "training diverged at epoch 2, batch 6" in result.output and "nan" in result.output
     assert str(out / "checkpoint.npz") in result.output.replace("\n", "")
@@ -193,23 +192,23 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_
     assert not (out / "metrics.json").exists()
 
 
-def test_interrupted_run_says_where_it_stopped_and_resumes(tmp_path, install_plugins):
+def test_interrupted_run_says_where_it_stopped_and_resumes(tiny, tmp_path, fake_plugins):
     def stop_after_epoch_two(run, epoch, metrics):
         if epoch == 2:
             raise KeyboardInterrupt
 
-    install_plugins(FakeEntryPoint("ctrl-c", "c", plugin_module("ctrl_c", tinytorch_epoch_end=stop_after_epoch_two)))
+    fake_plugins.install(fake_plugins.entry_point("ctrl-c", "c", fake_plugins.module("ctrl_c", tinytorch_epoch_end=stop_after_epoch_two)))
     out, earlier = tmp_path / "run", tmp_path / "earlier"
-    assert tt("run", TINY, "--out", earlier, "--set", "train.epochs=1").exit_code == 0
+    assert tt("run", tiny, "--out", earlier, "--set", "train.epochs=1").exit_code == 0
     before = {p.name: p.read_bytes() for p in earlier.iterdir()}
-    result = tt("run", TINY, "--out", out, "--set", "train.epochs=3")
+    result = tt("run", tiny, "--out", out, "--set", "train.epochs=3")
     assert result.exit_code == 130
     assert "interrupted in epoch 2 of 3" in result.output and "holds epoch 2" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint.npz"]
     assert {p.name: p.read_bytes() for p in earlier.iterdir()} == before
 
-    install_plugins()  # Ctrl-C is over: resume and finish
-    result = tt("run", TINY, "--out", out, "--set", "train.epochs=3", "--resume", out / "checkpoint.npz")
+    fake_plugins.install()  # Ctrl-C is over: resume and finish
+    result = tt("run", tiny, "--out", out, "--set", "train.epochs=3", "--resume", out / "checkpoint.npz")
     assert result.exit_code == 0, result.output
     assert "resuming after epoch 2" in result.output
     assert json.loads((out / "metrics.json").read_text())["epochs"] == 3
@@ -226,10 +225,10 @@ def test_plugins_lists_backends_and_models():
     assert any("tinytorch-bench" in line and "models: perceptron, mlp, lenet" in line for line in lines)
 
 
-def test_a_broken_plugin_is_shown_and_breaks_nothing(tmp_path, install_plugins):
-    install_plugins(
-        FakeEntryPoint("broken-dist", "oops", error=ImportError("No module named 'zzz'")),
-        FakeEntryPoint("bad-commands", "cmds", plugin_module(
+def test_a_broken_plugin_is_shown_and_breaks_nothing(tiny, tmp_path, fake_plugins):
+    fake_plugins.install(
+        fake_plugins.entry_point("broken-dist", "oops", error=ImportError("No module named 'zzz'")),
+        fake_plugins.entry_point("bad-commands", "cmds", fake_plugins.module(
             "bad_commands", tinytorch_register_commands=lambda cli: 1 / 0)),
     )
     result = tt("plugins")
@@ -237,10 +236,10 @@ def test_a_broken_plugin_is_shown_and_breaks_nothing(tmp_path, install_plugins):
     assert "BROKEN: ImportError: No module named 'zzz'" in result.output
     assert "BROKEN: tinytorch_register_commands raised ZeroDivisionError" in result.output
     assert "tinytorch-bench" in result.output
-    assert tt("run", TINY, "--out", tmp_path / "run", "--set", "train.epochs=1").exit_code == 0
+    assert tt("run", tiny, "--out", tmp_path / "run", "--set", "train.epochs=1").exit_code == 0
 
 
-def test_plugins_add_commands_but_cannot_replace_built_ins(install_plugins):
+def test_plugins_add_commands_but_cannot_replace_built_ins(fake_plugins):
     def register_commands(cli):
         @cli.command()
         def hello():
@@ -248,29 +247,31 @@ def test_plugins_add_commands_but_cannot_replace_built_ins(install_plugins):
 
         cli.add_command(click.Command("run", callback=lambda: click.echo("hijacked")))
 
-    install_plugins(FakeEntryPoint("greeter", "g", plugin_module("greeter", tinytorch_register_commands=register_commands)))
-    assert tt("hello").output == "hello from a plugin\n"
+    fake_plugins.install(fake_plugins.entry_point("greeter", "g", fake_plugins.module("greeter", tinytorch_register_commands=register_commands)))
+    hello = tt("hello")
+    assert hello.stdout == "hello from a plugin\n"
+    assert "a plugin tried to replace the built-in command 'run'; ignored" in hello.stderr
     result = tt("run", "--help")
     assert "Train and evaluate" in result.output and "hijacked" not in result.output
 
 
-def test_name_conflicts_are_listed(install_plugins):
-    models = plugin_module("clone", tinytorch_register_models=lambda register: register("mlp", object))
-    install_plugins(FakeEntryPoint("mlp-clone", "clone", models))
+def test_name_conflicts_are_listed(fake_plugins):
+    models = fake_plugins.module("clone", tinytorch_register_models=lambda register: register("mlp", object))
+    fake_plugins.install(fake_plugins.entry_point("mlp-clone", "clone", models))
     result = tt("plugins")
     assert "conflict: model 'mlp' is registered by 'tinytorch-bench' and 'mlp-clone'" in result.output
 
 
-def test_lifecycle_hooks_see_the_run_and_a_failing_one_is_not_fatal(tmp_path, install_plugins):
+def test_lifecycle_hooks_see_the_run_and_a_failing_one_is_not_fatal(tiny, tmp_path, fake_plugins):
     seen = []
-    observer = plugin_module(
+    observer = fake_plugins.module(
         "observer",
         tinytorch_run_start=lambda run: seen.append(("start", run.name, run.out_dir)),
         tinytorch_run_end=lambda run, metrics: seen.append(("end", metrics["test_accuracy"])),
     )
-    failing = plugin_module("failing", tinytorch_run_end=lambda run, metrics: 1 / 0)
-    install_plugins(FakeEntryPoint("observer", "o", observer), FakeEntryPoint("failing", "f", failing))
-    result = tt("run", TINY, "--out", tmp_path / "run")
+    failing = fake_plugins.module("failing", tinytorch_run_end=lambda run, metrics: 1 / 0)
+    fake_plugins.install(fake_plugins.entry_point("observer", "o", observer), fake_plugins.entry_point("failing", "f", failing))
+    result = tt("run", tiny, "--out", tmp_path / "run")
     assert result.exit_code == 0
     assert "warning: plugin 'f' from 'failing' failed" in result.output and "ZeroDivisionError" in result.output
     accuracy = json.loads((tmp_path / "run" / "metrics.json").read_text())["test_accuracy"]
@@ -280,12 +281,12 @@ def test_lifecycle_hooks_see_the_run_and_a_failing_one_is_not_fatal(tmp_path, in
 # -- tt config validate -------------------------------------------------------------------------
 
 
-def test_config_validate(tmp_path):
-    ok = tt("config", "validate", TINY)
-    assert ok.exit_code == 0 and f"{TINY}: OK" in ok.output
-    shown = tt("config", "validate", TINY, "--show", "--set", "train.epochs=7")
+def test_config_validate(tiny, tmp_path):
+    ok = tt("config", "validate", tiny)
+    assert ok.exit_code == 0 and f"{tiny}: OK" in ok.output
+    shown = tt("config", "validate", tiny, "--show", "--set", "train.epochs=7")
     assert yaml.safe_load(shown.output.rsplit("\n", 2)[0])["train"]["epochs"] == 7
-    bad = tt("config", "validate", TINY, "--set", "train.optimizer.name=adamm")
+    bad = tt("config", "validate", tiny, "--set", "train.optimizer.name=adamm")
     assert bad.exit_code == 2 and "unknown optimizer 'adamm'" in bad.output and "did you mean 'adam'?" in bad.output
     missing = tt("config", "validate", tmp_path / "nope.yaml")
     assert missing.exit_code == 2 and "cannot read config" in missing.output

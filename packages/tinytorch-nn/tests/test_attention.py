@@ -3,7 +3,6 @@ finite differences, the causal mask, and the KV cache."""
 
 import numpy as np
 import pytest
-
 from tinytorch import nn
 from tinytorch.core import Tensor, no_grad
 

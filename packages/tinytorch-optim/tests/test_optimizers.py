@@ -209,5 +209,7 @@ def test_load_state_dict_rejects_a_different_layout():
     _train(opt, [p], 1)
     with pytest.raises(ValueError, match=r"saved state has 1 parameter group\(s\) but this optimizer has 2"):
         optim.Adam([{"params": [p]}, {"params": [q]}]).load_state_dict(opt.state_dict())
+    other = optim.Adam([q], lr=0.5)
     with pytest.raises(ValueError, match=r"shape \(1,\), but parameter 0 has shape \(2,\)"):
-        optim.Adam([q]).load_state_dict(opt.state_dict())
+        other.load_state_dict(opt.state_dict())
+    assert other.param_groups[0]["lr"] == 0.5 and other.state == {}  # left as it was

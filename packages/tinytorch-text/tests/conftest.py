@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 import tinytorch.nn as nn
 from tinytorch.core import Tensor, no_grad
 from tinytorch.text import GPT

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from tinytorch.core import plugins
 from tinytorch.core.data import ChecksumError, DataLoader, load_dataset
 from tinytorch.nn import functional as F

@@ -2,11 +2,9 @@
 
 import numpy as np
 import pytest
-
 import tinytorch.nn as nn
 from tinytorch.core import Tensor, no_grad
 from tinytorch.nn import functional as F
-from tinytorch.text import GPT
 
 IDS = np.array([[1, 5, 5, 2, 9, 0, 3], [4, 4, 4, 10, 7, 1, 1]])
 
@@ -43,7 +41,8 @@ def test_gradients_of_the_embeddings(tiny_gpt, gradcheck):
 
 
 def test_tied_weights_share_the_embedding(tiny_gpt, gradcheck):
-    tied, untied = tiny_gpt(d_model=4, n_layers=1, n_heads=2, tie_weights=True), tiny_gpt(d_model=4, n_layers=1, n_heads=2)
+    sizes = dict(d_model=4, n_layers=1, n_heads=2)
+    tied, untied = tiny_gpt(tie_weights=True, **sizes), tiny_gpt(**sizes)
     assert tied.lm_head is None
     assert untied.num_parameters() - tied.num_parameters() == 11 * 4
     # The embedding's gradient now flows from the input lookup and from the output layer.

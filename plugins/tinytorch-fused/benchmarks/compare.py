@@ -9,6 +9,7 @@ CNN's first conv and pool, and a GPT block (batch 16, 4 heads, 128 tokens, d 128
 import timeit
 
 import numpy as np
+
 from tinytorch.core import get_backend, no_grad
 
 rng = np.random.default_rng(0)
@@ -64,7 +65,7 @@ def main():
     vec, fused = get_backend("vectorized"), get_backend("fused")
     print(f"{'kernel':36} {'fwd ms':>8} {'x':>6} {'bwd ms':>8} {'x':>6} {'infer ms':>9} {'x':>6}")
     for name, kernel, inputs, extra in CASES:
-        pairs = zip(timers(vec, kernel, inputs, extra), timers(fused, kernel, inputs, extra))
+        pairs = zip(timers(vec, kernel, inputs, extra), timers(fused, kernel, inputs, extra), strict=True)
         cells = "".join(f" {f * 1e3:8.3f} {v / f:5.2f}x" for v, f in (race(v, f) for v, f in pairs))
         print(f"{name:36}{cells}", flush=True)
     print("x = vectorized time / fused time (above 1: fused is faster)")

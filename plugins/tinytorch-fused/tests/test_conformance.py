@@ -1,6 +1,7 @@
 """The fused backend against TinyTorch's conformance suite."""
 
 import pytest
+
 from tinytorch.core.testing import check_case, check_signatures, conformance_cases
 
 

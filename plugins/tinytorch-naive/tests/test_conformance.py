@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+
 from tinytorch.core import get_backend, use_backend
 from tinytorch.core.testing import check_case, check_signatures, conformance_cases
-
 from tinytorch_naive import NaiveBackend
 
 
@@ -23,7 +23,8 @@ def test_found_through_the_entry_point():
         assert get_backend() is backend
 
 
-@pytest.mark.parametrize("a_shape, b_shape", [((2, 3), (3, 4)), ((2, 1, 3, 4), (5, 4, 2)), ((3,), (3,)), ((4,), (2, 4, 3))])
+@pytest.mark.parametrize("a_shape, b_shape", [((2, 3), (3, 4)), ((2, 1, 3, 4), (5, 4, 2)),
+                                              ((3,), (3,)), ((4,), (2, 4, 3))])
 def test_matmul_follows_numpy_rules(a_shape, b_shape):
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)

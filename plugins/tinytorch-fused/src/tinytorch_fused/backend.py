@@ -27,6 +27,7 @@ Read next: ``scratch.py``; compare each kernel with its default in
 import math
 
 import numpy as np
+
 from tinytorch.core import is_grad_enabled
 from tinytorch.core.backend import _GELU_C, _attention_mask, _pad, _scatter_windows, _windows
 from tinytorch.core.vectorized import VectorizedBackend
@@ -56,6 +57,17 @@ def _relu_mask(g, out):
     return masked
 
 
+def _recorded(ctx, kernel):
+    """The ctx of a forward that ran with autograd recording; else a clear error."""
+    if ctx is None:
+        raise RuntimeError(
+            f"{kernel}_backward: its forward ran under no_grad(), so it kept nothing for a "
+            f"backward (the fused backend reuses those buffers); run the forward with "
+            f"gradients enabled"
+        )
+    return ctx
+
+
 class FusedBackend(VectorizedBackend):
     name = "fused"
 
@@ -63,7 +75,8 @@ class FusedBackend(VectorizedBackend):
         self.scratch = Scratch()
 
     def _buffer(self, slot, shape, dtype):
-        """A fresh array while autograd records (the backward may read it later), else scratch."""
+        """A fresh array while autograd records (the backward may read it later), else
+        scratch: with no graph no backward will run, so the kernel's ctx is dropped."""
         if is_grad_enabled():
             return np.empty(shape, dtype=dtype)
         return self.scratch.get(slot, shape, dtype)
@@ -153,10 +166,10 @@ class FusedBackend(VectorizedBackend):
         products, so no squared temporary is made; the centred array becomes xhat."""
         d = x.shape[-1]
         xhat = np.subtract(x, (_row_sum(x) / d)[..., None])
-        var = np.einsum("...i,...i->...", xhat, xhat)
+        var = np.einsum("...i,...i->...", xhat, xhat)[..., None]
         var /= d
         var += eps
-        rstd = np.reciprocal(np.sqrt(var, out=var), out=var)[..., None]
+        rstd = np.reciprocal(np.sqrt(var, out=var), out=var)
         xhat *= rstd
         if weight is None:
             out = xhat if bias is None else xhat + bias
@@ -194,7 +207,7 @@ class FusedBackend(VectorizedBackend):
     def gelu(self, x):
         """0.5 x (1 + tanh(c (x + 0.044715 x^3))): the same operations in the same order
         as ``Backend.gelu``, so the results agree bit for bit, with one temporary."""
-        t = np.multiply(x, x)
+        t = np.multiply(x, x, out=np.empty_like(x))  # out=: an array even when x is 0-d
         t *= x
         t *= 0.044715
         t += x
@@ -207,7 +220,7 @@ class FusedBackend(VectorizedBackend):
 
     def gelu_backward(self, g, ctx, needs=(True,)):
         x, t = ctx
-        local = np.multiply(x, x)  # d inner / dx = c (1 + 3 * 0.044715 x^2)
+        local = np.multiply(x, x, out=np.empty(x.shape, np.result_type(g, x)))  # c (1 + 3 * 0.044715 x^2)
         local *= 3 * 0.044715
         local += 1
         local *= _GELU_C
@@ -237,10 +250,10 @@ class FusedBackend(VectorizedBackend):
             attn += np.where(allowed, 0, -np.inf).astype(attn.dtype)
         _softmax_into(attn, attn)
         out = np.matmul(attn, v)
-        return out, (q, k, v, attn, out, scale)
+        return out, (q, k, v, attn, out, scale) if is_grad_enabled() else None
 
     def scaled_dot_product_attention_backward(self, g, ctx, needs=(True, True, True)):
-        q, k, v, attn, out, scale = ctx
+        q, k, v, attn, out, scale = _recorded(ctx, "scaled_dot_product_attention")
         gv = np.matmul(attn.swapaxes(-1, -2), g) if needs[2] else None
         gs = np.matmul(g, np.ascontiguousarray(v.swapaxes(-1, -2)))  # d attn, made d scores in place
         # Softmax's backward needs sum_j gs_ij attn_ij = g_i . (sum_j attn_ij v_j) = g_i . out_i:
@@ -275,10 +288,11 @@ class FusedBackend(VectorizedBackend):
             out = act_ctx = np.maximum(z, 0, out=z).reshape(n, f, oh, ow)
         else:
             out, act_ctx = self._activate(z.reshape(n, f, oh, ow), activation)
-        return out, (cols, w, xp.shape, stride, padding, b is not None, activation, act_ctx)
+        ctx = (cols, w, xp.shape, stride, padding, b is not None, activation, act_ctx)
+        return out, ctx if is_grad_enabled() else None
 
     def conv2d_backward(self, g, ctx, needs=(True, True, True)):
-        cols, w, padded_shape, stride, padding, has_bias, activation, act_ctx = ctx
+        cols, w, padded_shape, stride, padding, has_bias, activation, act_ctx = _recorded(ctx, "conv2d")
         if activation == "relu":
             g = _relu_mask(g, act_ctx)
         elif activation == "gelu":
@@ -304,17 +318,21 @@ class FusedBackend(VectorizedBackend):
         k, s = kernel_size, stride or kernel_size
         windows = _windows(x, k, k, s)  # a view (N, C, OH, OW, k, k): nothing copied
         out = windows[..., 0, 0].copy()
-        winner = np.zeros(out.shape, dtype=np.min_scalar_type(k * k))  # offset i*k + j of each max
-        larger = np.empty(out.shape, dtype=bool)
+        # Only a backward needs to know which offset i*k + j held each max; without a
+        # graph, skipping that bookkeeping makes inference several times faster.
+        track = is_grad_enabled()
+        winner = np.zeros(out.shape, dtype=np.min_scalar_type(k * k)) if track else None
+        larger = np.empty(out.shape, dtype=bool) if track else None
         for offset in range(1, k * k):
             candidate = windows[..., offset // k, offset % k]
-            np.greater(candidate, out, out=larger)  # strictly: a tie stays with the first max, as in argmax
-            np.putmask(winner, larger, offset)
+            if track:
+                np.greater(candidate, out, out=larger)  # strictly: a tie stays with the first max, as in argmax
+                np.putmask(winner, larger, offset)
             np.maximum(out, candidate, out=out)
-        return out, (winner, x.shape, k, s)
+        return out, (winner, x.shape, k, s) if track else None
 
     def max_pool2d_backward(self, g, ctx, needs=(True,)):
-        winner, x_shape, k, s = ctx
+        winner, x_shape, k, s = _recorded(ctx, "max_pool2d")
         oh, ow = g.shape[2:]
         gx = np.zeros(x_shape, dtype=g.dtype)
         share = np.empty(g.shape, dtype=g.dtype)

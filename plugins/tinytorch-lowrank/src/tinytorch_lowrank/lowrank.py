@@ -78,28 +78,33 @@ def saves_parameters(layer, rank):
 
 
 def factorize(model, rank=None, energy=None):
-    """Replace, in place, every ``nn.Linear`` in ``model`` that a factorization shrinks.
+    """Factorize every ``nn.Linear`` in ``model`` that a factorization shrinks.
 
-    Give exactly one of ``rank`` and ``energy``. Returns ``{dotted name: rank}`` for the
-    layers replaced; a ``model`` that is itself a Linear is not changed (nothing holds it).
+    Give exactly one of ``rank`` and ``energy``. Layers are replaced in place; returns
+    ``(model, ranks)``, where ``ranks`` maps each replaced layer's dotted name to its
+    rank, and ``model`` is new only if ``model`` itself was a Linear layer.
     """
-    replaced = {}
+    def replacement(layer):
+        r = rank if rank is not None else rank_for_energy(singular_values(layer), energy)
+        return LowRankLinear.from_linear(layer, r) if saves_parameters(layer, r) else None
+
+    if type(model) is nn.Linear:
+        new = replacement(model)
+        return (model, {}) if new is None else (new, {"": new.rank})
+    ranks = {}
     for prefix, parent in list(model.named_modules()):
         children = list(parent.named_children())
-        swaps = {}
+        swaps = {name: replacement(child) for name, child in children if type(child) is nn.Linear}
+        swaps = {name: new for name, new in swaps.items() if new is not None}
+        if not swaps:
+            continue
+        for name, new in swaps.items():
+            ranks[f"{prefix}.{name}" if prefix else name] = new.rank
+        # Assign every child again, in order, so containers such as Sequential keep their
+        # order whether or not assigning a name moves it to the end of the module's dict.
         for name, child in children:
-            if type(child) is not nn.Linear:
-                continue
-            r = rank if rank is not None else rank_for_energy(singular_values(child), energy)
-            if saves_parameters(child, r):
-                swaps[name] = LowRankLinear.from_linear(child, r)
-                replaced[f"{prefix}.{name}" if prefix else name] = r
-        if swaps:
-            # Assign every child again, in order, so containers such as Sequential keep
-            # their order whether or not assignment moves a replaced name to the end.
-            for name, child in children:
-                setattr(parent, name, swaps.get(name, child))
-    return replaced
+            setattr(parent, name, swaps.get(name, child))
+    return model, ranks
 
 
 class LowRank:
@@ -109,34 +114,43 @@ class LowRank:
     and ``finetune_epochs`` (an integer >= 0, default 0).
     """
 
-    def validate(self, options, model_config=None):
+    def validate(self, options, model, info=None):
         """Raise ValueError naming every bad option, before any training starts."""
-        problems = []
-        for key in options:
-            if key != "name" and key not in OPTIONS:
-                problems.append(f"unknown option {key!r}; lowrank takes {', '.join(OPTIONS)}")
+        problems = [f"unknown option {key!r}; lowrank takes {', '.join(OPTIONS)}"
+                    for key in options if key not in OPTIONS]
         given = [key for key in ("rank", "energy") if key in options]
         if len(given) != 1:
-            found = "both" if len(given) == 2 else "neither"
-            problems.append(f"give exactly one of 'rank' and 'energy', found {found}")
+            problems.append(f"give exactly one of 'rank' and 'energy', found {'both' if given else 'neither'}")
         if "rank" in options and not _is_int(options["rank"], at_least=1):
-            problems.append(f"'rank' must be an integer >= 1, found {options['rank']!r}")
-        energy = options.get("energy")
-        if "energy" in options and not (_is_number(energy) and 0 < energy <= 1):
-            problems.append(f"'energy' must be a number in (0, 1], found {energy!r}")
+            problems.append(f"rank must be an integer >= 1, found {options['rank']!r}")
+        if "energy" in options and not (_is_number(options["energy"]) and 0 < options["energy"] <= 1):
+            problems.append(f"energy must be a number in (0, 1], found {options['energy']!r}")
         epochs = options.get("finetune_epochs", 0)
         if not _is_int(epochs, at_least=0):
-            problems.append(f"'finetune_epochs' must be an integer >= 0, found {epochs!r}")
+            problems.append(f"finetune_epochs must be an integer >= 0, found {epochs!r}")
         if problems:
             raise ValueError("lowrank: " + "; ".join(problems))
+        linears = [m for m in model.modules() if type(m) is nn.Linear]
+        if not linears:
+            raise ValueError(f"lowrank: {type(model).__name__} has no Linear layer to factorize")
+        rank = options.get("rank")
+        if rank is not None and not any(saves_parameters(m, rank) for m in linears):
+            best = max((m.in_features * m.out_features - 1) // (m.in_features + m.out_features) for m in linears)
+            raise ValueError(
+                f"lowrank: rank {rank} would save parameters in no Linear layer of this model; "
+                f"choose a rank of at most {best}" if best >= 1 else
+                f"lowrank: no Linear layer of this model is large enough to shrink by factorizing"
+            )
 
     def apply(self, model, options, context):
-        """Factorize ``model``'s Linear layers, then fine-tune if asked; return the model."""
-        self.validate(options)
-        self.replaced = factorize(model, rank=options.get("rank"), energy=options.get("energy"))
+        """Factorize ``model``'s Linear layers, fine-tune if asked, and report what changed."""
+        before = model.num_parameters()
+        model, ranks = factorize(model, rank=options.get("rank"), energy=options.get("energy"))
         epochs = options.get("finetune_epochs", 0)
-        if epochs and self.replaced:
-            model = context.finetune(model, epochs) or model
+        if epochs and ranks:
+            context.finetune(model, epochs)
+        context.report.update(ranks=ranks, parameters_before=before,
+                              parameters_after=model.num_parameters(), finetune_epochs=epochs)
         return model
 
 

@@ -23,6 +23,7 @@ Read next: ``tinytorch.core.vectorized`` (the same kernels with the loops gone).
 import math
 
 import numpy as np
+
 from tinytorch.core import Backend
 from tinytorch.core.backend import _attention_mask, _pad
 
@@ -241,4 +242,4 @@ class NaiveBackend(Backend):
                 gscores = _softmax_row_backward(v[index] @ g_i, weights) * scale
                 gq[index][i] = gscores @ k[index]
                 gk[index] += np.outer(gscores, q[index][i])
-        return tuple(grad if need else None for grad, need in zip((gq, gk, gv), needs))
+        return tuple(grad if need else None for grad, need in zip((gq, gk, gv), needs, strict=True))

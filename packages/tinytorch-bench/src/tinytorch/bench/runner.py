@@ -13,8 +13,13 @@
 3. tell the plugins a run starts (``tinytorch_run_start``);
 4. load the data and build the model and its Trainer;
 5. train the baseline, or reuse the cached one with the same config hash (``cache.py``);
-6. evaluate it on the test split, write the run directory (``outputs.py``), tell the
-   plugins (``tinytorch_run_end``) and print the table.
+6. evaluate it on the test split;
+7. for the TorchPerf Olympics (a config with ``passes:`` or ``event:``): apply the passes
+   to a copy of the trained model, benchmark baseline and optimized model one after the
+   other in this process (``profiler.py``), score the event (``olympics.py``) and flag
+   implausible results;
+8. write the run directory (``outputs.py``, plus ``pareto.png`` when matplotlib is
+   installed), tell the plugins (``tinytorch_run_end``) and print the tables.
 
 The validation split the Trainer reports each epoch is the test split: nothing is chosen
 by it (no early stopping; the model kept is the last epoch's), so it is a learning curve,
@@ -27,6 +32,7 @@ prints it without a traceback.
 Read next: ``cli.py``, the ``tt`` command around this.
 """
 
+import copy
 import inspect
 import os
 import time
@@ -42,6 +48,9 @@ import tinytorch.optim as optim
 from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import ChecksumError, DataLoader, DatasetNotFoundError, load_dataset
 
+from tinytorch.optim.passes import PassContext, apply_passes, validate_passes
+
+from . import olympics, plot, profiler
 from .cache import baseline_paths, load_baseline, store_baseline
 from .config import ConfigError, config_hash, load_config
 from .outputs import new_run_dir, results_table, write_run_files
@@ -102,9 +111,13 @@ def run(config_path, overrides=(), backend=None, out=None, resume=None, console=
             notify("tinytorch_run_start", console, run=run)
             data = load_data(config, source)
             model = build_model(config, data.info, source)
+            check_passes(config, model, data.info, source)
             trainer = make_trainer(run, model, data)
             record = train_baseline(run, trainer, console, resume)
-            metrics = finish(run, trainer, record, started, console)
+            metrics = evaluate_baseline(run, trainer, record)
+            if config["passes"] or config["event"]:
+                model = compete(run, trainer, data.info, metrics, console)
+            finish(run, model, metrics, started, console)
     except BaseException:
         if not any(run.out_dir.iterdir()):  # failed before writing anything: leave no litter
             run.out_dir.rmdir()
@@ -166,12 +179,12 @@ def check_options(config, source):
             "train.checkpoint_every: the Trainer writes a checkpoint after every epoch; "
             f"expected 1, found {config['train']['checkpoint_every']}"
         )))
-    for key in ("passes", "event"):
-        if config[key]:
-            problems.append(source.problem(key, (
-                f"{key}: the TorchPerf Olympics (passes and events) are not implemented in "
-                f"this version of tt run yet; remove {key}: to train and evaluate the baseline"
-            )))
+    if config["event"]:
+        options = {k: v for k, v in config["event"].items() if k != "name"}
+        try:
+            plugins.lookup("events", config["event"]["name"]).validate(options)
+        except ValueError as error:
+            problems.append(source.problem("event", f"event: {error}"))
     if problems:
         raise ConfigError(problems)
 
@@ -234,6 +247,15 @@ def build_model(config, info, source):
         return plugins.lookup("models", name)(info, **options)
     except ValueError as error:
         raise _rejected(error, "model", options, f"model {name!r}", source) from None
+
+
+def check_passes(config, model, info, source):
+    """Each pass's options against the model the config builds, before training; a ConfigError."""
+    try:
+        validate_passes(config["passes"], model, info)
+    except ValueError as error:
+        where = str(error).partition(" ")[0]  # "passes.1"
+        raise ConfigError([source.problem(where, str(error))]) from None
 
 
 def _rejected(error, where, options, what, source):
@@ -348,8 +370,8 @@ def stopped_message(run, trainer, progress):
 # -- 4. the results ---------------------------------------------------------------------------
 
 
-def finish(run, trainer, record, started, console):
-    """Evaluate on the test split, write the run directory, notify plugins, print the table."""
+def evaluate_baseline(run, trainer, record):
+    """The trained model's test accuracy and loss, with its training record: metrics.json."""
     test = trainer.evaluate(trainer.val_loader)
     history = record["history"]
 
@@ -374,8 +396,74 @@ def finish(run, trainer, record, started, console):
         "seed": run.config["seed"],
         "config_hash": run.config_hash,
     }
+    return metrics
+
+
+def finish(run, model, metrics, started, console):
+    """Write the run directory (and the Pareto plot), tell the plugins, print the tables."""
     metrics["seconds"] = time.perf_counter() - started
-    write_run_files(run.out_dir, run.config, metrics, trainer.model, nn.save)
+    write_run_files(run.out_dir, run.config, metrics, model, nn.save)
+    if "optimized" in metrics and plot.available():
+        plot.pareto(metrics["baseline"], metrics["optimized"], run.out_dir / "pareto.png", run.name)
     notify("tinytorch_run_end", console, run=run, metrics=metrics)
     console.print(results_table(run.config, metrics, run.out_dir))
-    return metrics
+    if "optimized" in metrics:
+        console.print(olympics.comparison_table(metrics))
+        for warning in metrics["warnings"]:
+            console.print("[yellow]warning:[/] " + escape(warning))
+
+
+# -- 5. the TorchPerf Olympics ------------------------------------------------------------------
+
+
+def compete(run, trainer, info, metrics, console):
+    """Optimize a copy of the trained model, benchmark both, score the event; return the optimized model.
+
+    Adds ``baseline``, ``optimized``, ``passes``, ``event`` and ``warnings`` to ``metrics``.
+    """
+    baseline = trainer.model
+    epochs_trained = []
+    context = PassContext(trainer.train_loader, trainer.val_loader, info,
+                          make_finetune(run.config, trainer.train_loader, console, epochs_trained), run.config)
+    try:
+        # Passes change the model in place; the copy keeps the baseline to measure (and teach).
+        optimized = apply_passes(copy.deepcopy(baseline), run.config["passes"], context)
+    except optim.TrainingDiverged as error:
+        raise RunError(f"fine-tuning in the passes diverged: {error}") from None
+    except KeyboardInterrupt:
+        raise RunInterrupted(
+            f"interrupted while applying the passes; the trained baseline is cached "
+            f"({metrics['baseline_cache']}), so a rerun goes straight to the passes. "
+            f"No results were written and earlier runs are untouched."
+        ) from None
+    except (ValueError, RuntimeError) as error:
+        raise RunError(f"passes: {error}") from None
+    bench = run.config["benchmark"]
+    for name, model in (("baseline", baseline), ("optimized", optimized)):
+        metrics[name] = profiler.benchmark(model, trainer.val_loader, bench["warmup"], bench["runs"],
+                                           bench["batch_size"], run.config["data"]["batch_size"])
+    metrics["passes"] = context.reports
+    event = run.config["event"]
+    metrics["event"] = None
+    if event:
+        options = {k: v for k, v in event.items() if k != "name"}
+        metrics["event"] = plugins.lookup("events", event["name"]).score(
+            metrics["baseline"], metrics["optimized"], options)
+    metrics["warnings"] = olympics.warnings(metrics["baseline"], metrics["optimized"], sum(epochs_trained))
+    return optimized
+
+
+def make_finetune(config, default_loader, console, epochs_trained):
+    """``finetune(model, epochs, loss_fn=None, train_loader=None)`` for the passes: a Trainer
+    with the config's optimizer; ``epochs_trained`` collects how many epochs ran."""
+
+    def finetune(model, epochs, loss_fn=None, train_loader=None):
+        tuner = optim.Trainer(model, make_optimizer(model, config["train"]["optimizer"]),
+                              loss_fn or nn.CrossEntropyLoss(), train_loader or default_loader)
+        with RichProgress(console) as progress:
+            tuner.progress = progress
+            history = tuner.fit(epochs)
+        epochs_trained.append(epochs)
+        return history
+
+    return finetune

@@ -14,6 +14,7 @@ Read next: ``backend.py``, which asks this module for the backend it should run 
 import difflib
 import importlib.metadata
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import pluggy
@@ -121,13 +122,21 @@ class PluginHost:
         return [info for info in self.plugins.values() if info.error]
 
     def call_each(self, hook_name, **kwargs):
-        """Call every implementation of a hook on its own; a failure marks only its plugin."""
+        """Call every implementation of a hook on its own, each with the arguments it names.
+
+        One that raises is marked broken and warned about once; the others still run, so
+        a failing logger stops neither training nor the other plugins.
+        """
         for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-            info = self.plugins[impl.plugin_name]
             try:
-                impl.function(**kwargs)
+                impl.function(**{name: kwargs[name] for name in impl.argnames})
             except Exception as error:
-                info.error = info.error or f"{hook_name} raised {type(error).__name__}: {error}"
+                info = self.plugins[impl.plugin_name]
+                if not info.error:
+                    info.error = f"{hook_name} raised {type(error).__name__}: {error}"
+                    warnings.warn(f"plugin {impl.plugin_name!r} failed in {hook_name} "
+                                  f"({type(error).__name__}: {error}); carrying on without it",
+                                  RuntimeWarning, stacklevel=2)
 
     def registry(self, kind):
         """``{name: Registration}`` for one kind; names claimed twice are left out."""

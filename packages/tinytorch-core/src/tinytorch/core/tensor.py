@@ -177,11 +177,16 @@ class Tensor:
     def __mul__(self, other):
         data, other = self._binary(other, "mul")
         be, a, b = _backend.active, self.data, other.data
-        return Tensor._make(data, (self, other), lambda g: (be.mul(g, b), be.mul(g, a)), "mul", (self, other))
+
+        def backward(g):
+            return (be.mul(g, b) if self.requires_grad else None,
+                    be.mul(g, a) if other.requires_grad else None)
+
+        return Tensor._make(data, (self, other), backward, "mul", (self, other))
 
     def __truediv__(self, other):
         data, other = self._binary(other, "div")
-        be, a, b = _backend.active, self.data, other.data
+        be, b = _backend.active, other.data
 
         def backward(g):
             gb = be.neg(be.div(be.mul(g, data), b)) if other.requires_grad else None

@@ -22,12 +22,11 @@ Read next: ``transformer.py``, which wraps this in a residual block with an MLP.
 """
 
 import numpy as np
-
 from tinytorch.core import Tensor, is_grad_enabled
 from tinytorch.core.functional import scaled_dot_product_attention
-from tinytorch.nn.dropout import Dropout
-from tinytorch.nn.linear import Linear
-from tinytorch.nn.module import Module
+from .dropout import Dropout
+from .linear import Linear
+from .module import Module
 
 
 class KVCache:

@@ -13,11 +13,11 @@ linear+GELU kernel runs both in one pass.
 Read next: ``tinytorch.text.gpt``, which stacks these blocks into a language model.
 """
 
-from tinytorch.nn.attention import MultiHeadAttention
-from tinytorch.nn.dropout import Dropout
-from tinytorch.nn.linear import Linear
-from tinytorch.nn.module import Module
-from tinytorch.nn.norm import LayerNorm
+from .attention import MultiHeadAttention
+from .dropout import Dropout
+from .linear import Linear
+from .module import Module
+from .norm import LayerNorm
 
 
 class TransformerBlock(Module):

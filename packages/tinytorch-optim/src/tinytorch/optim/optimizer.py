@@ -138,7 +138,8 @@ class Optimizer:
                 f"the saved state has {len(groups)} parameter group(s) but this optimizer has "
                 f"{len(self.param_groups)}; build it with the same groups as the saved one"
             )
-        params = [p for group in self.param_groups for p in group["params"]]
+        # Check everything before changing anything, so a bad state leaves the optimizer as it was.
+        restored_groups = []
         for g, group in enumerate(self.param_groups):
             saved = dict(groups[g])
             count = len(np.atleast_1d(saved.pop("params", ())))
@@ -146,9 +147,11 @@ class Optimizer:
                 raise ValueError(
                     f"parameter group {g} was saved with {count} parameters but has {len(group['params'])} here"
                 )
-            group.update({k: to_python(v) for k, v in saved.items()})
-            self.validate(group)
-        self.state = {}
+            restored = {**group, **{k: to_python(v) for k, v in saved.items()}}
+            self.validate(restored)
+            restored_groups.append(restored)
+        params = [p for group in self.param_groups for p in group["params"]]
+        restored_state = {}
         for i, entries in states.items():
             if i >= len(params):
                 raise ValueError(f"the saved state names parameter {i}, but this optimizer has only {len(params)}")
@@ -158,7 +161,10 @@ class Optimizer:
                     raise ValueError(
                         f"state.{i}.{name} has shape {np.shape(value)}, but parameter {i} has shape {p.shape}"
                     )
-            self.state[p] = {k: np.array(v) if np.ndim(v) else to_python(v) for k, v in entries.items()}
+            restored_state[p] = {k: np.array(v, p.dtype) if np.ndim(v) else to_python(v) for k, v in entries.items()}
+        for group, restored in zip(self.param_groups, restored_groups, strict=True):
+            group.update(restored)
+        self.state = restored_state
 
 
 def to_python(value):

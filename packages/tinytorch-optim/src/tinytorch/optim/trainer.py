@@ -29,7 +29,6 @@ Read next: ``tinytorch.bench``'s runner, which builds a Trainer from a config.
 import json
 import math
 import time
-import warnings
 
 from tinytorch import nn
 from tinytorch.core import no_grad, plugins
@@ -62,7 +61,6 @@ class Trainer:
         self.epoch = 0  # epochs completed
         self.history = []
         self._last_checkpoint = None  # the newest checkpoint written or resumed from
-        self._failed_plugins = set()
 
     # ------------------------------------------------------------------ training
     def fit(self, epochs, resume_from=None):
@@ -136,14 +134,16 @@ class Trainer:
         was_training = self.model.training
         self.model.eval()
         loss, examples, correct, targets = 0.0, 0, 0, 0
-        for x, y in loader:
-            out = self.model(x)
-            loss += self.loss_fn(out, y).item() * len(y)
-            examples += len(y)
-            if self.metric == "accuracy":
-                correct += count_correct(out.data, y.data)
-                targets += y.data.size
-        self.model.train(was_training)
+        try:
+            for x, y in loader:
+                out = self.model(x)
+                loss += self.loss_fn(out, y).item() * len(y)
+                examples += len(y)
+                if self.metric == "accuracy":
+                    correct += count_correct(out.data, y.data)
+                    targets += y.data.size
+        finally:
+            self.model.train(was_training)
         if examples == 0:
             raise ValueError("the evaluation loader yielded no batches")
         results = {"loss": loss / examples}
@@ -154,21 +154,7 @@ class Trainer:
     def _call_epoch_end_hooks(self, epoch, metrics):
         if self.run is None:
             return
-        kwargs = {"run": self.run, "epoch": epoch, "metrics": dict(metrics)}
-        # Each plugin on its own, so one broken logger stops neither training nor the others.
-        for impl in plugins.host().pm.hook.tinytorch_epoch_end.get_hookimpls():
-            try:
-                impl.function(**{name: kwargs[name] for name in impl.argnames})
-            except Exception as error:
-                if impl.plugin_name not in self._failed_plugins:
-                    self._failed_plugins.add(impl.plugin_name)
-                    warnings.warn(
-                        f"plugin {impl.plugin_name!r} failed in tinytorch_epoch_end at epoch {epoch} "
-                        f"({type(error).__name__}: {error}); training goes on, and later failures "
-                        f"of this plugin are not reported",
-                        RuntimeWarning,
-                        stacklevel=3,
-                    )
+        plugins.host().call_each("tinytorch_epoch_end", run=self.run, epoch=epoch, metrics=dict(metrics))
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self, path):

@@ -25,8 +25,7 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
-
-from tinytorch.core.data import ChecksumError, Dataset, DataFile, DatasetSplits
+from tinytorch.core.data import ChecksumError, DataFile, Dataset, DatasetSplits
 from tinytorch.core.data.sources import locate, verify
 from tinytorch.text.tokenizers import CharTokenizer
 

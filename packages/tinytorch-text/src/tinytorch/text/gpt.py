@@ -20,12 +20,11 @@ Read next: `generation.py`, which turns next-token logits into text, with a KV c
 import math
 
 import numpy as np
-
 from tinytorch.core import Tensor
 from tinytorch.core.functional import linear
-from tinytorch.nn import LayerNorm, Linear, Module, ModuleList, TransformerBlock, Dropout, init
-from tinytorch.text.embedding import Embedding, PositionalEmbedding
+from tinytorch.nn import Dropout, LayerNorm, Linear, Module, ModuleList, TransformerBlock, init
 from tinytorch.text import generation
+from tinytorch.text.embedding import Embedding, PositionalEmbedding
 
 
 class GPT(Module):

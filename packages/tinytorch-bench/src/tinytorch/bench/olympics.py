@@ -1,0 +1,202 @@
+"""The TorchPerf Olympics: five events that score an optimized model against its baseline.
+
+Every event compares two sets of numbers measured in the same run, on the same machine,
+by ``profiler.benchmark``: the trained baseline and the model the passes made of it.
+Ratios of the two, not absolute numbers, are scored, so results from different
+machines can share a leaderboard. As in MLPerf, an event sets an accuracy floor relative
+to the baseline (``min_accuracy_ratio``: 0.99 means at least 99% of the baseline's
+accuracy); a model below it is disqualified, with the reason.
+
+The ratios every event draws on:
+
+    speedup        = baseline p50 latency / optimized p50 latency
+    compression    = baseline model bytes / optimized model bytes
+    accuracy_ratio = optimized accuracy   / baseline accuracy
+
+Each event's docstring is its rulebook: ``tt events`` prints it. The events are
+registered through the ``tinytorch_register_events`` hook (``plugin.py``) like a third
+party's would be; ``warnings`` flags results too good to be true.
+
+Read next: ``leaderboard.py``, which ranks runs by these scores.
+"""
+
+import inspect
+import math
+
+from tinytorch.core.plugins import nearest
+
+
+def ratios(baseline, optimized):
+    """``speedup``, ``compression`` and ``accuracy_ratio`` of ``optimized`` over ``baseline``."""
+    return {
+        "speedup": baseline["latency_ms"]["p50"] / optimized["latency_ms"]["p50"],
+        "compression": baseline["model_bytes"] / optimized["model_bytes"],
+        "accuracy_ratio": optimized["accuracy"] / baseline["accuracy"] if baseline["accuracy"] else 0.0,
+        "accuracy_drop": baseline["accuracy"] - optimized["accuracy"],
+    }
+
+
+class Event:
+    """Base class. A subclass sets ``name``, ``title``, ``defaults`` and writes ``formula``;
+    its docstring is the rulebook."""
+
+    name = title = ""
+    defaults = {"min_accuracy_ratio": 0.99}
+
+    @property
+    def rules(self):
+        return inspect.cleandoc(type(self).__doc__)
+
+    def options(self, options=None):
+        """``options`` over the defaults, checked; ValueError naming the nearest option."""
+        options = dict(options or {})
+        for key, value in options.items():
+            if key not in self.defaults:
+                hint = nearest(key, self.defaults)
+                raise ValueError(
+                    f"event {self.name}: unknown option {key!r}; its options are "
+                    f"{', '.join(self.defaults)}" + (f"; did you mean {hint!r}?" if hint else "")
+                )
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+                raise ValueError(f"event {self.name}: {key} must be a fraction in (0, 1], found {value!r}")
+        return {**self.defaults, **options}
+
+    def validate(self, options):
+        """Check ``options`` before any work (raises ValueError)."""
+        self.options(options)
+
+    def disqualified(self, r, options):
+        """Why the result does not count, or None. ``r`` holds the ratios."""
+        floor = options["min_accuracy_ratio"]
+        if r["accuracy_ratio"] < floor:
+            return (f"accuracy is {r['accuracy_ratio']:.2%} of the baseline's, below the "
+                    f"required {floor:.0%}")
+        return None
+
+    def formula(self, r):
+        raise NotImplementedError
+
+    def score(self, baseline, optimized, options=None):
+        """``{"name", "title", "score", "qualified", "reason"?, "speedup", ...}``."""
+        options = self.options(options)
+        r = ratios(baseline, optimized)
+        reason = self.disqualified(r, options)
+        result = {"name": self.name, "title": self.title, "score": self.formula(r), "qualified": reason is None}
+        if reason:
+            result["reason"] = reason
+        return {**result, **r}
+
+
+class LatencySprint(Event):
+    """Latency Sprint: answer one request faster.
+
+    Metric:     p50 latency of one example (batch 1), after warm-up.
+    Constraint: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's.
+    Score:      speedup = baseline p50 latency / optimized p50 latency (higher wins).
+    """
+
+    name, title = "latency", "Latency Sprint"
+
+    def formula(self, r):
+        return r["speedup"]
+
+
+class MemoryChallenge(Event):
+    """Memory Challenge: store the model in fewer bytes.
+
+    Metric:     model bytes as stored (an int8 weight is 1 byte, a float32 one 4).
+    Constraint: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's.
+    Score:      compression = baseline bytes / optimized bytes (higher wins).
+    """
+
+    name, title = "memory", "Memory Challenge"
+
+    def formula(self, r):
+        return r["compression"]
+
+
+class AccuracyContest(Event):
+    """Accuracy Contest: shrink the model and keep (or gain) accuracy.
+
+    Metric:     test accuracy of the optimized model.
+    Constraint: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's, and
+                model bytes <= max_bytes_ratio (default 0.5) x the baseline's.
+    Score:      accuracy_ratio = optimized accuracy / baseline accuracy (higher wins;
+                above 1 beats the baseline).
+    """
+
+    name, title = "accuracy", "Accuracy Contest"
+    defaults = {"min_accuracy_ratio": 0.99, "max_bytes_ratio": 0.5}
+
+    def disqualified(self, r, options):
+        budget = options["max_bytes_ratio"]
+        if 1 / r["compression"] > budget:
+            return (f"the model is {1 / r['compression']:.2f}x the baseline's bytes, over the "
+                    f"budget of {budget}x")
+        return super().disqualified(r, options)
+
+    def formula(self, r):
+        return r["accuracy_ratio"]
+
+
+class AllAround(Event):
+    """All-Around: faster, smaller and as accurate, in balance.
+
+    Metric:     speedup, compression and accuracy ratio together.
+    Constraint: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's.
+    Score:      geometric mean (speedup x compression x accuracy_ratio) ** (1/3)
+                (higher wins; doubling any one ratio counts the same).
+    """
+
+    name, title = "all_around", "All-Around"
+
+    def formula(self, r):
+        return math.prod((r["speedup"], r["compression"], r["accuracy_ratio"])) ** (1 / 3)
+
+
+class ExtremePush(Event):
+    """Extreme Push: the most aggressive compression, within a looser accuracy floor.
+
+    Metric:     model bytes as stored.
+    Constraint: accuracy >= min_accuracy_ratio (default 0.95) x the baseline's.
+    Score:      compression = baseline bytes / optimized bytes (higher wins).
+    """
+
+    name, title = "extreme", "Extreme Push"
+    defaults = {"min_accuracy_ratio": 0.95}
+
+    def formula(self, r):
+        return r["compression"]
+
+
+EVENTS = (LatencySprint, MemoryChallenge, AccuracyContest, AllAround, ExtremePush)
+
+MAX_PLAUSIBLE_SPEEDUP = 50
+
+
+def warnings(baseline, optimized, epochs_trained):
+    """Messages about results too good to be true (an empty list when all is plausible).
+
+    ``epochs_trained``: how many epochs the passes trained. Without training, a pass can
+    only lose information, so accuracy rising by more than the test set's noise (two
+    standard errors of the difference of two accuracies) points to a bug.
+    """
+    found = []
+    n = baseline.get("test_examples") or 0
+    gain = optimized["accuracy"] - baseline["accuracy"]
+    if n and not epochs_trained:
+        p = baseline["accuracy"]
+        noise = 2 * math.sqrt(max(2 * p * (1 - p), 1.0 / n) / n)
+        if gain > noise:
+            found.append(
+                f"accuracy rose from {baseline['accuracy']:.2%} to {optimized['accuracy']:.2%} after "
+                f"passes that trained nothing, more than the test set's noise (+/-{noise:.2%}); "
+                f"check that both were evaluated on the same data"
+            )
+    speedup = baseline["latency_ms"]["p50"] / optimized["latency_ms"]["p50"]
+    if speedup > MAX_PLAUSIBLE_SPEEDUP:
+        found.append(
+            f"the optimized model is {speedup:.0f}x faster, more than {MAX_PLAUSIBLE_SPEEDUP}x; check that "
+            f"it still computes what the baseline does (the timing may be measuring no work)"
+        )
+    return found

@@ -1,0 +1,50 @@
+"""Pareto plot: where the optimized model landed against its baseline.
+
+Two panels, accuracy against p50 latency and accuracy against model bytes, with the
+baseline and the optimized model marked and an arrow between them. Up and to the left
+is better on both: an arrow pointing that way is a pure win, any other direction a
+trade. matplotlib is an optional extra (``pip install tinytorch-bench[plot]``); without
+it ``available()`` is False and the runner skips the plot.
+
+Read next: ``runner.py``, which calls ``pareto`` at the end of an Olympics run.
+"""
+
+import importlib.util
+import os
+import uuid
+from pathlib import Path
+
+
+def available():
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def pareto(baseline, optimized, path, title=""):
+    """Write the two-panel plot to ``path`` (PNG), atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no window
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), constrained_layout=True)
+    panels = (("latency_ms", "p50 latency at batch 1 (ms)", lambda m: m["latency_ms"]["p50"]),
+              ("model_bytes", "model bytes as stored", lambda m: m["model_bytes"]))
+    for ax, (_, label, x) in zip(axes, panels):
+        points = [(x(baseline), 100 * baseline["accuracy"]), (x(optimized), 100 * optimized["accuracy"])]
+        ax.annotate("", xy=points[1], xytext=points[0], arrowprops={"arrowstyle": "->", "color": "0.5"})
+        ax.scatter(*points[0], marker="o", s=60, label="baseline", color="tab:blue")
+        ax.scatter(*points[1], marker="*", s=140, label="optimized", color="tab:orange")
+        ax.set_xlabel(label)
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_xscale("log")
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(loc="lower right")
+    fig.suptitle(title)
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.png")
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
