@@ -45,12 +45,12 @@ def _matmul_2d(a, b):
     n, inner = a.shape
     m = b.shape[1]
     out = np.zeros((n, m), dtype=np.result_type(a, b))
-    rows, cols = a.tolist(), b.tolist()  # Python lists: per-element access is ~10x cheaper
+    a_list, b_list = a.tolist(), b.tolist()  # element access on lists is ~10x cheaper than on arrays
     for i in range(n):
         for j in range(m):
             total = 0.0
             for k in range(inner):
-                total += rows[i][k] * cols[k][j]
+                total += a_list[i][k] * b_list[k][j]
             out[i, j] = total
     return out
 

@@ -15,13 +15,18 @@ The ratios every event draws on:
 
 Each event's docstring is its rulebook: ``tt events`` prints it. The events are
 registered through the ``tinytorch_register_events`` hook (``plugin.py``) like a third
-party's would be; ``warnings`` flags results too good to be true.
+party's would be; ``warnings`` flags results too good to be true, and
+``comparison_table`` is what ``tt run`` prints at the end of an Olympics run.
 
 Read next: ``leaderboard.py``, which ranks runs by these scores.
 """
 
 import inspect
 import math
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 
 from tinytorch.core.plugins import nearest
 
@@ -200,3 +205,46 @@ def warnings(baseline, optimized, epochs_trained):
             f"it still computes what the baseline does (the timing may be measuring no work)"
         )
     return found
+
+
+# (label, how to read it from a benchmark section, format, "lower" or "higher" is better)
+ROWS = (
+    ("accuracy", lambda m: m["accuracy"], "{:.2%}", "higher"),
+    ("latency p50 (ms)", lambda m: m["latency_ms"]["p50"], "{:.4f}", "lower"),
+    ("latency p90 (ms)", lambda m: m["latency_ms"]["p90"], "{:.4f}", "lower"),
+    ("throughput (examples/s)", lambda m: m["throughput"], "{:,.0f}", "higher"),
+    ("model bytes", lambda m: m["model_bytes"], "{:,}", "lower"),
+    ("peak memory bytes", lambda m: m["peak_memory_bytes"], "{:,}", "lower"),
+    ("parameters", lambda m: m["parameters"], "{:,}", "lower"),
+    ("FLOPs per example", lambda m: m["flops"], "{:,}", "lower"),
+)
+
+
+def comparison_table(metrics):
+    """Baseline against optimized, one row per measurement, then the passes and the event's score."""
+    base, opt = metrics["baseline"], metrics["optimized"]
+    table = Table(title=f"{metrics['name']}: baseline vs optimized")
+    for heading in ("", "baseline", "optimized", "change"):
+        table.add_column(heading, justify="right" if heading else "left")
+    for label, get, fmt, better in ROWS:
+        b, o = get(base), get(opt)
+        if label == "accuracy":
+            change = f"{100 * (o - b):+.2f} points"
+        else:
+            change = f"{o / b:.3f}x" if b else "-"
+        table.add_row(label, fmt.format(b), fmt.format(o), change)
+    parts = [table]
+    for report in metrics["passes"]:
+        details = ", ".join(f"{k}={_short(v)}" for k, v in report.items() if k != "name")
+        parts.append(Text(f"pass {report['name']}: {details}"))
+    event = metrics["event"]
+    if event:
+        verdict = "qualified" if event["qualified"] else f"DISQUALIFIED: {event['reason']}"
+        style = "bold green" if event["qualified"] else "bold red"
+        parts.append(Text(f"{event['title']} ({event['name']}): score {event['score']:.3f}, {verdict}",
+                          style=style))
+    return Group(*parts)
+
+
+def _short(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

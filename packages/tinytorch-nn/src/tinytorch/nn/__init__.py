@@ -8,6 +8,7 @@ Start with ``module.py`` (Module and its state dict) and ``parameter.py``; then 
 
 from . import functional, init
 from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .attention import MultiHeadAttention
 from .containers import ModuleList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout
@@ -20,21 +21,11 @@ from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
 from .serialization import load, save
+from .transformer import TransformerBlock
 
 __all__ = [
     "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss",
     "Dropout", "Flatten", "GELU", "LayerNorm", "LeakyReLU", "Linear", "MSELoss", "MaxPool2d",
     "Module", "ModuleList", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
-    "functional", "init", "load", "manual_seed", "save",
+    "MultiHeadAttention", "TransformerBlock", "functional", "init", "load", "manual_seed", "save",
 ]
-
-# --- attention.py and transformer.py are written separately; until both exist, nn imports
-# --- without them. Once they do, replace this block by the two plain imports.
-try:
-    from .attention import MultiHeadAttention
-    from .transformer import TransformerBlock
-
-    __all__ += ["MultiHeadAttention", "TransformerBlock"]
-except ModuleNotFoundError as error:
-    if error.name not in (f"{__name__}.attention", f"{__name__}.transformer"):
-        raise

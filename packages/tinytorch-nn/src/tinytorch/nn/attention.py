@@ -22,8 +22,10 @@ Read next: ``transformer.py``, which wraps this in a residual block with an MLP.
 """
 
 import numpy as np
+
 from tinytorch.core import Tensor, is_grad_enabled
 from tinytorch.core.functional import scaled_dot_product_attention
+
 from .dropout import Dropout
 from .linear import Linear
 from .module import Module

@@ -20,13 +20,12 @@ Read next: `plugin.py`, which registers this dataset and the ``gpt`` model.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
-from tinytorch.core.data import ChecksumError, DataFile, Dataset, DatasetSplits
-from tinytorch.core.data.sources import locate, verify
+from tinytorch.core.data import DataFile, Dataset, DatasetSplits
+from tinytorch.core.data.sources import check_bytes, locate, verify
 from tinytorch.text.tokenizers import CharTokenizer
 
 SHAKESPEARE = DataFile(
@@ -111,14 +110,8 @@ def shakespeare_text() -> str:
     if found is not None:
         return verify(found, SHAKESPEARE).read_text(encoding="utf-8")
     shipped = resources.files("tinytorch.text") / "data" / SHAKESPEARE.path
-    data = shipped.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != SHAKESPEARE.digest:
-        raise ChecksumError(
-            f"checksum mismatch for the shipped {shipped}: expected sha256 "
-            f"{SHAKESPEARE.digest}, found {digest}. The installed package is damaged; "
-            f"reinstall tinytorch-text, or put the file from {SHAKESPEARE.url} in $TINYTORCH_DATA."
-        )
+    data = check_bytes(shipped.read_bytes(), SHAKESPEARE.digest, f"the shipped {shipped}", package="tinytorch-text",
+                       alternative=f", or put the file from {SHAKESPEARE.url} in $TINYTORCH_DATA")
     return data.decode("utf-8")
 
 

@@ -52,6 +52,8 @@ class DataLoader:
         # Draw the order now, not at the first next(), so the epoch counter moves exactly
         # once per iter() call.
         order = self._order(self.epoch)
+        if hasattr(self.dataset, "set_epoch"):  # datasets that draw fresh samples each epoch
+            self.dataset.set_epoch(self.epoch)
         self.epoch += 1
         return self._batches(order)
 

@@ -118,13 +118,14 @@ def verify(path: Path, file: DataFile) -> Path:
     return path
 
 
-def check_bytes(data: bytes, expected: str, name: str, algorithm: str = "sha256") -> bytes:
-    """Return `data` if its digest is `expected`; for files shipped inside the package."""
+def check_bytes(data: bytes, expected: str, name: str, algorithm: str = "sha256",
+                package: str = "tinytorch-core", alternative: str = "") -> bytes:
+    """Return `data` if its digest is `expected`; for files shipped inside a package."""
     found = hashlib.new(algorithm, data).hexdigest()
     if found != expected:
         raise ChecksumError(
             f"checksum mismatch for {name}: expected {algorithm} {expected}, found {found}. "
-            "The installed package is damaged; reinstall tinytorch-core."
+            f"The installed package is damaged; reinstall {package}{alternative}."
         )
     return data
 
