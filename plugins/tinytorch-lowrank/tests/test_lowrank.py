@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+
 from tinytorch import nn
 from tinytorch.core import Tensor, plugins
-
 from tinytorch_lowrank import LowRank, LowRankLinear, factorize, rank_for_energy, singular_values
 
 
@@ -113,7 +113,7 @@ MLP = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     ({"energy": 1.5}, r"energy must be a number in \(0, 1\], found 1.5"),
     ({"energy": "0.9"}, r"energy must be a number in \(0, 1\], found '0.9'"),
     ({"rank": 4, "finetune_epochs": -1}, "finetune_epochs must be an integer >= 0, found -1"),
-    ({"rank": 4, "rnak": 4}, "unknown option 'rnak'; lowrank takes rank, energy, finetune_epochs"),
+    ({"rank": 4, "rnak": 4}, r"unknown option 'rnak' \(did you mean 'rank'\?\); lowrank takes rank, energy, finetune_epochs"),
     ({"rank": 30}, "rank 30 would save parameters in no Linear layer of this model; choose a rank of at most 21"),
 ])
 def test_validate_says_what_is_wrong(options, message):
@@ -128,3 +128,19 @@ def test_validate_needs_a_linear_layer():
 
 def test_registered_as_lowrank():
     assert plugins.lookup("passes", "lowrank") is LowRank
+
+
+def test_runs_as_tt_run_would_and_reports_what_it_did():
+    testing = pytest.importorskip("tinytorch.bench.testing", reason="check_pass lives in tinytorch-bench")
+    result = testing.check_pass(LowRank, {"rank": 8})  # an mlp 64 -> 32 -> 10 trained on digits
+    assert result.report["ranks"] == {"1": 8}  # 32 x 10 would not shrink at rank 8
+    assert result.parameters_after == result.report["parameters_after"] == 8 * (64 + 32) + 32 + 32 * 10 + 10
+    assert result.accuracy_after > 0.5
+
+
+def test_finetuning_wins_back_accuracy():
+    testing = pytest.importorskip("tinytorch.bench.testing", reason="check_pass lives in tinytorch-bench")
+    rough = testing.check_pass(LowRank, {"rank": 2})
+    tuned = testing.check_pass(LowRank, {"rank": 2, "finetune_epochs": 2})
+    assert tuned.report["finetune_epochs"] == 2
+    assert tuned.accuracy_after > rough.accuracy_after

@@ -29,23 +29,25 @@ import math
 import numpy as np
 
 from tinytorch.core import is_grad_enabled
-from tinytorch.core.backend import _GELU_C, _attention_mask, _pad, _scatter_windows, _windows
+from tinytorch.core.backend import GELU_C, attention_mask, pad2d, scatter_windows, window_view
 from tinytorch.core.vectorized import VectorizedBackend
 
 from .scratch import Scratch
 
 
-def _row_sum(x):
-    """``x.sum(axis=-1)`` as a matrix-vector product with ones: BLAS streams the rows
-    several times faster than ``np.sum``'s pairwise loop does on short rows."""
-    return x @ np.ones(x.shape[-1], dtype=x.dtype)
+def _sum(x, axis):
+    """``x.sum(axis, keepdims=True)``. Over the last axis it is a matrix-vector product
+    with ones: BLAS streams short rows several times faster than ``np.sum`` does."""
+    if axis in (-1, x.ndim - 1):
+        return (x @ np.ones(x.shape[-1], dtype=x.dtype))[..., None]
+    return x.sum(axis=axis, keepdims=True)
 
 
 def _softmax_into(x, out, axis=-1):
     """Softmax of ``x`` along ``axis`` written into ``out``; ``out`` may be ``x`` itself."""
     np.subtract(x, x.max(axis=axis, keepdims=True), out=out)
     np.exp(out, out=out)
-    total = _row_sum(out)[..., None] if axis in (-1, out.ndim - 1) else out.sum(axis=axis, keepdims=True)
+    total = _sum(out, axis)
     out *= np.reciprocal(total, out=total)
     return out
 
@@ -123,21 +125,20 @@ class FusedBackend(VectorizedBackend):
     def softmax_backward(self, g, ctx, needs=(True,)):
         out, axis = ctx
         gx = np.multiply(g, out)
-        dot = gx.sum(axis=axis, keepdims=True)
-        np.subtract(g, dot, out=gx)
+        np.subtract(g, _sum(gx, axis), out=gx)
         gx *= out
         return (gx,)
 
     def log_softmax(self, x, axis=-1):
         out = np.subtract(x, x.max(axis=axis, keepdims=True))
         e = np.exp(out, out=self.scratch.get("exp", out.shape, out.dtype))
-        out -= np.log(e.sum(axis=axis, keepdims=True))
+        out -= np.log(_sum(e, axis))
         return out, (out, axis)
 
     def log_softmax_backward(self, g, ctx, needs=(True,)):
         out, axis = ctx
         gx = np.exp(out)
-        gx *= g.sum(axis=axis, keepdims=True)
+        gx *= _sum(g, axis)
         np.subtract(g, gx, out=gx)
         return (gx,)
 
@@ -147,7 +148,7 @@ class FusedBackend(VectorizedBackend):
         probs = np.subtract(logits, logits.max(axis=-1, keepdims=True))
         picked = probs[rows, targets]  # fancy indexing copies: safe from the exp below
         np.exp(probs, out=probs)
-        total = probs.sum(axis=-1, keepdims=True)
+        total = _sum(probs, -1)
         probs /= total
         loss = (np.log(total[:, 0]) - picked).sum() / max(len(targets), 1)
         return np.asarray(loss, dtype=logits.dtype), (probs, targets)
@@ -165,7 +166,7 @@ class FusedBackend(VectorizedBackend):
         every digit in float32 when the mean is large). Both row reductions are BLAS
         products, so no squared temporary is made; the centred array becomes xhat."""
         d = x.shape[-1]
-        xhat = np.subtract(x, (_row_sum(x) / d)[..., None])
+        xhat = np.subtract(x, _sum(x, -1) / d)
         var = np.einsum("...i,...i->...", xhat, xhat)[..., None]
         var /= d
         var += eps
@@ -193,13 +194,11 @@ class FusedBackend(VectorizedBackend):
         gx = None
         if needs[0]:
             if weight is None:
-                mean_g, mean_gx, gx = _row_sum(g), _row_sum(g_xhat), np.array(g, copy=True)
+                sum_g, sum_gx, gx = _sum(g, -1), _sum(g_xhat, -1), np.array(g, copy=True)
             else:
-                mean_g, mean_gx, gx = g @ weight, g_xhat @ weight, np.multiply(g, weight)
-            mean_g /= d
-            mean_gx /= d
-            gx -= mean_g[..., None]
-            gx -= np.multiply(xhat, mean_gx[..., None], out=g_xhat)  # g_xhat is spent: reuse it
+                sum_g, sum_gx, gx = (g @ weight)[..., None], (g_xhat @ weight)[..., None], np.multiply(g, weight)
+            gx -= sum_g / d
+            gx -= np.multiply(xhat, sum_gx / d, out=g_xhat)  # g_xhat is spent: reuse it
             gx *= rstd
         return gx, gw, gb
 
@@ -211,7 +210,7 @@ class FusedBackend(VectorizedBackend):
         t *= x
         t *= 0.044715
         t += x
-        t *= _GELU_C
+        t *= GELU_C
         np.tanh(t, out=t)
         out = np.add(t, 1)
         out *= x
@@ -223,7 +222,7 @@ class FusedBackend(VectorizedBackend):
         local = np.multiply(x, x, out=np.empty(x.shape, np.result_type(g, x)))  # c (1 + 3 * 0.044715 x^2)
         local *= 3 * 0.044715
         local += 1
-        local *= _GELU_C
+        local *= GELU_C
         tmp = np.multiply(t, t, out=self.scratch.get("gelu", t.shape, t.dtype))
         np.subtract(1, tmp, out=tmp)  # d tanh = 1 - tanh^2
         local *= tmp
@@ -238,7 +237,7 @@ class FusedBackend(VectorizedBackend):
     # -- attention: batched GEMMs, softmax in place on the scores ----------------
     def scaled_dot_product_attention(self, q, k, v, mask=None, is_causal=False):
         tq, tk = q.shape[-2], k.shape[-2]
-        allowed = _attention_mask(mask, is_causal, tq, tk)
+        allowed = attention_mask(mask, is_causal, tq, tk)
         lead = (q.shape[:-2], k.shape[:-2]) + (() if allowed is None else (allowed.shape[:-2],))
         shape = np.broadcast_shapes(*lead) + (tq, tk)
         scale = 1.0 / math.sqrt(q.shape[-1])
@@ -272,8 +271,8 @@ class FusedBackend(VectorizedBackend):
     # -- conv2d: im2col laid out so one batched GEMM lands in (N, F, OH*OW) ------
     def conv2d(self, x, w, b=None, stride=1, padding=0, activation=None):
         f, c, kh, kw = w.shape
-        xp = _pad(x, padding)
-        windows = _windows(xp, kh, kw, stride)  # a view (N, C, OH, OW, kh, kw)
+        xp = pad2d(x, padding)
+        windows = window_view(xp, kh, kw, stride)  # a view (N, C, OH, OW, kh, kw)
         n, _, oh, ow = windows.shape[:4]
         # Columns ordered (C, kh, kw) like the filters, positions (OH, OW) last, so the
         # product filters @ columns is already the NCHW output: no transpose afterwards.
@@ -308,7 +307,7 @@ class FusedBackend(VectorizedBackend):
         gx = None
         if needs[0]:
             gcols = np.matmul(w.reshape(f, -1).T, g3).reshape(n, c, kh, kw, oh, ow)
-            gx = _scatter_windows(gcols.transpose(0, 1, 4, 5, 2, 3), padded_shape, stride)
+            gx = scatter_windows(gcols.transpose(0, 1, 4, 5, 2, 3), padded_shape, stride)
             if padding:
                 gx = gx[:, :, padding:-padding, padding:-padding]
         return gx, gw, gb
@@ -316,7 +315,7 @@ class FusedBackend(VectorizedBackend):
     # -- pooling: a loop over the small kernel, never a copy of every window -----
     def max_pool2d(self, x, kernel_size=2, stride=None):
         k, s = kernel_size, stride or kernel_size
-        windows = _windows(x, k, k, s)  # a view (N, C, OH, OW, k, k): nothing copied
+        windows = window_view(x, k, k, s)  # a view (N, C, OH, OW, k, k): nothing copied
         out = windows[..., 0, 0].copy()
         # Only a backward needs to know which offset i*k + j held each max; without a
         # graph, skipping that bookkeeping makes inference several times faster.
@@ -344,7 +343,7 @@ class FusedBackend(VectorizedBackend):
         return (gx,)
 
     def avg_pool2d(self, x, kernel_size=2, stride=None):
-        windows = _windows(x, kernel_size, kernel_size, stride or kernel_size)
+        windows = window_view(x, kernel_size, kernel_size, stride or kernel_size)
         out = windows[..., 0, 0].copy()
         for i in range(kernel_size):
             for j in range(kernel_size):

@@ -24,6 +24,7 @@ import numbers
 import numpy as np
 
 from tinytorch import nn
+from tinytorch.core.plugins import nearest
 
 OPTIONS = ("rank", "energy", "finetune_epochs")
 
@@ -116,7 +117,7 @@ class LowRank:
 
     def validate(self, options, model, info=None):
         """Raise ValueError naming every bad option, before any training starts."""
-        problems = [f"unknown option {key!r}; lowrank takes {', '.join(OPTIONS)}"
+        problems = [f"unknown option {key!r}" + _did_you_mean(key) + f"; lowrank takes {', '.join(OPTIONS)}"
                     for key in options if key not in OPTIONS]
         given = [key for key in ("rank", "energy") if key in options]
         if len(given) != 1:
@@ -136,11 +137,10 @@ class LowRank:
         rank = options.get("rank")
         if rank is not None and not any(saves_parameters(m, rank) for m in linears):
             best = max((m.in_features * m.out_features - 1) // (m.in_features + m.out_features) for m in linears)
-            raise ValueError(
-                f"lowrank: rank {rank} would save parameters in no Linear layer of this model; "
-                f"choose a rank of at most {best}" if best >= 1 else
-                f"lowrank: no Linear layer of this model is large enough to shrink by factorizing"
-            )
+            if best < 1:
+                raise ValueError("lowrank: no Linear layer of this model is large enough to shrink by factorizing")
+            raise ValueError(f"lowrank: rank {rank} would save parameters in no Linear layer of this model; "
+                             f"choose a rank of at most {best}")
 
     def apply(self, model, options, context):
         """Factorize ``model``'s Linear layers, fine-tune if asked, and report what changed."""
@@ -152,6 +152,11 @@ class LowRank:
         context.report.update(ranks=ranks, parameters_before=before,
                               parameters_after=model.num_parameters(), finetune_epochs=epochs)
         return model
+
+
+def _did_you_mean(key):
+    hint = nearest(key, OPTIONS)
+    return f" (did you mean {hint!r}?)" if hint else ""
 
 
 def _is_int(value, at_least):

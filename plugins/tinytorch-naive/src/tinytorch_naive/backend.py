@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from tinytorch.core import Backend
-from tinytorch.core.backend import _attention_mask, _pad
+from tinytorch.core.backend import attention_mask, pad2d
 
 
 def _index_add(shape, index, values):
@@ -120,7 +120,7 @@ class NaiveBackend(Backend):
     def conv2d(self, x, w, b=None, stride=1, padding=0, activation=None):
         """out[n, f, y, x] = b[f] + sum over c, i, j of xpad[n, c, y*s + i, x*s + j] * w[f, c, i, j]."""
         f, c, kh, kw = w.shape
-        xp = _pad(x, padding)
+        xp = pad2d(x, padding)
         oh, ow = (xp.shape[2] - kh) // stride + 1, (xp.shape[3] - kw) // stride + 1
         z = np.zeros((x.shape[0], f, oh, ow), dtype=np.result_type(x, w))
         for oy in range(oh):
@@ -215,7 +215,7 @@ class NaiveBackend(Backend):
         what they mean in ``Backend.scaled_dot_product_attention``."""
         scale = 1.0 / math.sqrt(q.shape[-1])
         tq, tk = q.shape[-2], k.shape[-2]
-        allowed = _attention_mask(mask, is_causal, tq, tk)
+        allowed = attention_mask(mask, is_causal, tq, tk)
         allowed = np.ones((tq, tk), dtype=bool) if allowed is None else allowed
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2], allowed.shape[:-2])
         q, k, v = (np.broadcast_to(t, batch + t.shape[-2:]) for t in (q, k, v))

@@ -4,6 +4,9 @@
     tt run CONFIG --set train.epochs=5 --set model.hidden=[64] --backend naive --out runs/x
     tt config validate CONFIG
     tt plugins
+    tt profile CONFIG_OR_RUN_DIR      per-layer parameters, bytes, FLOPs and time
+    tt events                         the TorchPerf Olympics rules
+    tt leaderboard [RUNS_DIR]         runs ranked per event
 
 Plugins add their own subcommands: each time ``tt`` starts it calls every
 ``tinytorch_register_commands(cli)`` hook. A plugin that fails to import, or whose hook
@@ -16,14 +19,21 @@ status 2, any other run failure with 1, an interrupted run with 130.
 Read next: ``runner.py``, which does the work behind ``tt run``.
 """
 
+import json
+from pathlib import Path
+
 import click
 from rich.console import Console
 from rich.table import Table
 
 from tinytorch.core import plugins
+from tinytorch.core.data import DataLoader
 from tinytorch.core.plugins import PluginConflictError, UnknownNameError
 
-from . import runner
+import tinytorch.nn as nn
+
+from . import leaderboard, profiler, runner
+from .cache import load_baseline
 from .config import ConfigError, config_hash, dump_config
 
 
@@ -94,7 +104,11 @@ def config_group():
 def validate(config, overrides, show):
     """Check CONFIG (and any --set) without running anything."""
     resolved = runner.resolve_config(config, overrides)
-    runner.check_options(resolved, runner.ConfigSource(config, overrides))
+    source = runner.ConfigSource(config, overrides)
+    runner.check_options(resolved, source)
+    if resolved["passes"]:  # a pass checks its options against the model, so build it
+        data = runner.load_data(resolved, source)
+        runner.check_passes(resolved, runner.build_model(resolved, data.info, source), data.info, source)
     if show:
         click.echo(dump_config(resolved), nl=False)
     click.echo(f"{config}: OK (name {resolved['name']!r}, config hash {config_hash(resolved)[:12]})")
@@ -126,6 +140,73 @@ def list_plugins():
                 f"[red]conflict:[/red] {kind[:-1]} {name!r} is registered by "
                 f"{' and '.join(map(repr, dists))}; uninstall one, or choose with TINYTORCH_PLUGINS"
             )
+
+
+@main.command("profile")
+@click.argument("target", type=click.Path(exists=True))
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help=SET_HELP)
+def profile_command(target, overrides):
+    """Per-layer parameters, bytes, FLOPs and time of a model.
+
+    TARGET is a run directory (the models it measured: baseline and optimized, for an
+    Olympics run) or a config (its model with the cached baseline's weights, if any).
+    """
+    console = Console()
+    path = Path(target)
+    if path.is_dir() and (path / "metrics.json").is_file():
+        metrics = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
+        if "optimized" in metrics:
+            for section in ("baseline", "optimized"):
+                console.print(profiler.layer_table(metrics[section], f"{path.name}: {section}"))
+            return
+        config_path = path / "config.yaml"
+    elif path.is_dir():
+        raise click.UsageError(f"{target} is a directory without metrics.json; give a run directory or a config")
+    else:
+        config_path = path
+    config = runner.resolve_config(config_path, overrides)
+    source = runner.ConfigSource(str(config_path), tuple(overrides))
+    runner.check_options(config, source)
+    data = runner.load_data(config, source)
+    model = runner.build_model(config, data.info, source)
+    if path.is_dir():
+        nn.load(path / "model.npz", model)
+        weights = f"weights from {path / 'model.npz'}"
+    elif load_baseline(config_hash(config), model) is not None:
+        weights = "weights of the cached baseline"
+    else:
+        weights = "untrained weights (no cached baseline yet: tt run trains one)"
+    loader = DataLoader(data.test, batch_size=runner.EVAL_BATCH_SIZE)
+    bench = config["benchmark"]
+    measured = profiler.benchmark(model, loader, bench["warmup"], bench["runs"], bench["batch_size"],
+                                  config["data"]["batch_size"])
+    console.print(profiler.layer_table(measured, f"{config['name']}: {weights}"))
+
+
+@main.command("events")
+def events_command():
+    """The TorchPerf Olympics events: metric, accuracy constraint and score formula of each."""
+    console = Console()
+    for name, registration in plugins.registry("events").items():
+        event = registration.obj
+        console.print(f"[bold]{event.title}[/bold]  ({name}, from {registration.dist})")
+        console.print("  " + event.rules.replace("\n", "\n  "), markup=False, highlight=False)
+        console.print()
+
+
+@main.command("leaderboard")
+@click.argument("runs_dir", default="runs", type=click.Path(file_okay=False))
+def leaderboard_command(runs_dir):
+    """Rank the Olympics runs in RUNS_DIR (default: runs), event by event."""
+    console = Console()
+    entries, notes = leaderboard.collect(runs_dir)
+    for note in notes:
+        console.print("[yellow]warning:[/] " + note, highlight=False)
+    if not entries:
+        console.print(f"no Olympics runs in {runs_dir} (a run with an event: writes one)")
+        return
+    for table in leaderboard.tables(leaderboard.rank(entries)):
+        console.print(table)
 
 
 TTGroup.builtin_commands = dict(main.commands)

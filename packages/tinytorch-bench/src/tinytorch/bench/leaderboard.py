@@ -12,6 +12,8 @@ Read next: ``plot.py``.
 import json
 from pathlib import Path
 
+from rich.table import Table
+
 
 def collect(runs_dir):
     """One entry per Olympics run under ``runs_dir``; files that cannot be read are skipped with a note."""
@@ -45,3 +47,18 @@ def rank(entries):
     for entry in sorted(entries, key=lambda e: (not e["qualified"], -e["score"], e["run"])):
         ranked.setdefault(entry["event"], []).append(entry)
     return dict(sorted(ranked.items()))
+
+
+def tables(ranked):
+    """One rich table per event, best run first."""
+    for event, entries in ranked.items():
+        table = Table(title=f"{event}")
+        for heading in ("rank", "run", "score", "accuracy", "bytes ratio", "speedup", "status"):
+            table.add_column(heading, justify="left" if heading in ("run", "status") else "right")
+        for place, e in enumerate(entries, 1):
+            table.add_row(
+                str(place) if e["qualified"] else "-", e["run"], f"{e['score']:.3f}",
+                f"{e['baseline_accuracy']:.2%} -> {e['accuracy']:.2%}", f"{e['bytes_ratio']:.3f}",
+                f"{e['speedup']:.2f}x", "qualified" if e["qualified"] else f"disqualified: {e['reason']}",
+            )
+        yield table

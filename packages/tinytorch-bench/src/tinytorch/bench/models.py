@@ -33,14 +33,20 @@ def perceptron(info):
     return nn.Sequential(nn.Flatten(), nn.Linear(_num_inputs(info), info["num_classes"]))
 
 
-def mlp(info, hidden=(128,), activation="relu", dropout=0.0):
-    """Linear layers of sizes ``hidden``, each followed by ``activation`` (and dropout)."""
+def mlp(info, hidden=(128,), activation="relu", dropout=0.0, batchnorm=False):
+    """Linear layers of sizes ``hidden``, each followed by ``activation`` (and dropout).
+
+    ``batchnorm: true`` puts a BatchNorm1d (Ioffe & Szegedy, 2015) between each hidden
+    Linear and its activation: a later idea, which makes small MLPs train more reliably.
+    """
     hidden = _positive_ints("hidden", hidden)
     act = _choice("activation", activation, ACTIVATIONS)
     dropout = _probability("dropout", dropout)
+    if not isinstance(batchnorm, bool):
+        raise ValueError(f"batchnorm: expected true or false, found {batchnorm!r}")
     layers, width = [nn.Flatten()], _num_inputs(info)
     for size in hidden:
-        layers += [nn.Linear(width, size), act()]
+        layers += [nn.Linear(width, size), *([nn.BatchNorm1d(size)] if batchnorm else []), act()]
         if dropout:
             layers.append(nn.Dropout(dropout))
         width = size

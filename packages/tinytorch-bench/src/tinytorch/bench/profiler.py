@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from rich.table import Table
+
 from tinytorch.core import Tensor, no_grad
 from tinytorch.core.data import DataLoader
 
@@ -78,6 +80,7 @@ def profile_layers(model, example, runs=20):
     ``example`` is one batch (usually of one example); each layer is timed over ``runs``
     calls of the whole model.
     """
+    _infer(model, example, 1)  # warm-up: the first call pays for one-time allocations
     rows = {}
     modules = [(name or "(model)", m) for name, m in model.named_modules()]
     watched = [(name, m) for name, m in modules if not m._modules or m._parameters or m._buffers]
@@ -134,11 +137,14 @@ def latency(model, example, warmup=5, runs=50):
     return {"p50": float(p50), "p90": float(p90), "p99": float(p99), "mean": float(np.mean(times))}
 
 
-def throughput(model, batch, warmup=2, runs=10):
-    """Examples per second running ``batch`` through the model ``runs`` times."""
+def throughput(model, batch, warmup=2, min_runs=10, min_seconds=0.2):
+    """Examples per second running ``batch`` through the model, at least ``min_runs`` times
+    and ``min_seconds`` long (a short measurement is at the mercy of one hiccup)."""
     _infer(model, batch, warmup)
-    start = time.perf_counter()
-    _infer(model, batch, runs)
+    runs, start = 0, time.perf_counter()
+    while runs < min_runs or time.perf_counter() - start < min_seconds:
+        _infer(model, batch, 1)
+        runs += 1
     return len(batch) * runs / (time.perf_counter() - start)
 
 
@@ -197,3 +203,26 @@ def benchmark(model, test_loader, warmup=5, runs=50, batch_size=1, throughput_ba
 
 def layers_as_dicts(rows):
     return [{**asdict(row), "output_shape": list(row.output_shape)} for row in rows]
+
+
+def layer_table(measured, title):
+    """A rich table of ``measured["layers"]`` (from ``benchmark``) with a total row and the whole-model numbers."""
+    table = Table(title=title)
+    for heading in ("layer", "type", "output", "params", "bytes", "FLOPs", "time (ms)"):
+        table.add_column(heading, justify="left" if heading in ("layer", "type") else "right")
+    layers = measured["layers"]
+    for row in layers:
+        shape = "x".join(map(str, row["output_shape"])) or "-"
+        table.add_row(row["name"], row["kind"], shape, f"{row['parameters']:,}", f"{row['bytes']:,}",
+                      f"{row['flops']:,}", f"{row['time_ms']:.4f}")
+    table.add_section()
+    table.add_row("total", "", "", f"{sum(r['parameters'] for r in layers):,}", f"{measured['model_bytes']:,}",
+                  f"{measured['flops']:,}", f"{sum(r['time_ms'] for r in layers):.4f}")
+    latency = measured["latency_ms"]
+    table.caption = (
+        f"accuracy {measured['accuracy']:.2%} on {measured['test_examples']} examples; latency at batch "
+        f"{measured['latency_batch_size']}: p50 {latency['p50']:.4f} ms, p90 {latency['p90']:.4f} ms, "
+        f"p99 {latency['p99']:.4f} ms; throughput {measured['throughput']:,.0f} examples/s at batch "
+        f"{measured['throughput_batch_size']}; peak memory {measured['peak_memory_bytes']:,} bytes"
+    )
+    return table

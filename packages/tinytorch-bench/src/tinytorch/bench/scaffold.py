@@ -44,7 +44,7 @@ KINDS = {
     "backend": ("backends", "a compute backend", ["tinytorch-core", "numpy"], []),
     "dataset": ("datasets", "a dataset", ["tinytorch-core", "numpy"], []),
     "model": ("models", "a model", ["tinytorch-core", "tinytorch-nn"], []),
-    "event": ("events", "a TorchPerf Olympics event", ["tinytorch-core"], []),
+    "event": ("events", "a TorchPerf Olympics event", ["tinytorch-core", "tinytorch-bench"], []),
     "command": (None, "a `tt` subcommand", ["tinytorch-bench", "click"], []),
 }
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from rich.console import Console
 
-from tinytorch import nn, optim
+from tinytorch import nn
 from tinytorch.core import Tensor, no_grad, plugins
 from tinytorch.core.data import DataLoader
 from tinytorch.optim.passes import PassContext
@@ -72,6 +72,7 @@ def check_pass(pass_cls, options, model=None, data=None, epochs=2, seed=0):
     model_options = {k: v for k, v in config["model"].items() if k != "name"}
     baseline = plugins.lookup("models", config["model"]["name"])(splits.info, **model_options)
 
+    pass_cls().validate(dict(options), baseline, splits.info)
     try:
         pass_cls().validate({**options, UNKNOWN_OPTION: 1}, baseline, splits.info)
     except ValueError as error:
@@ -83,10 +84,9 @@ def check_pass(pass_cls, options, model=None, data=None, epochs=2, seed=0):
             f"{pass_cls.__name__}.validate accepted the unknown option {UNKNOWN_OPTION!r}; "
             f"raise ValueError naming it, so a misspelt option fails before training"
         )
-    pass_cls().validate(dict(options), baseline, splits.info)
 
     train_loader = DataLoader(splits.train, batch_size=config["data"]["batch_size"], shuffle=True, seed=seed)
-    test_loader = DataLoader(splits.test, batch_size=256)
+    test_loader = DataLoader(splits.test, batch_size=runner.EVAL_BATCH_SIZE)
     finetune = runner.make_finetune(config, train_loader, Console(quiet=True), [])
     finetune(baseline, epochs)
 

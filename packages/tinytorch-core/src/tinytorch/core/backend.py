@@ -13,7 +13,8 @@ changes between backends; only these kernels do (minitorch's split).
   ``nn`` layers call these through ``tinytorch.core.functional``.
 
 Kernels must not modify their inputs in place: the same gradient array may flow to
-several parents.
+several parents. ``pad2d``, ``window_view``, ``scatter_windows`` and ``attention_mask`` are
+public helpers for backend authors.
 
 Read next: ``vectorized.py`` (the built-in backend), then ``functional.py``.
 """
@@ -53,19 +54,19 @@ def _missing(kernel):
     return method
 
 
-def _pad(x, padding):
+def pad2d(x, padding):
     if not padding:
         return x
     return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
 
 
-def _windows(x, kh, kw, stride):
+def window_view(x, kh, kw, stride):
     """(N, C, H, W) -> a view (N, C, OH, OW, kh, kw) of every kernel-sized window."""
     return sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
 
 
-def _scatter_windows(grad_windows, shape, stride):
-    """The adjoint of ``_windows``: add each window's gradient back where it came from."""
+def scatter_windows(grad_windows, shape, stride):
+    """The adjoint of ``window_view``: add each window's gradient back where it came from."""
     n, c, oh, ow, kh, kw = grad_windows.shape
     out = np.zeros(shape, dtype=grad_windows.dtype)
     for i in range(kh):  # a loop over the small kernel, never over the data
@@ -74,7 +75,7 @@ def _scatter_windows(grad_windows, shape, stride):
     return out
 
 
-_GELU_C = math.sqrt(2.0 / math.pi)
+GELU_C = math.sqrt(2.0 / math.pi)
 
 
 class Backend:
@@ -127,8 +128,8 @@ class Backend:
     # -- conv2d by im2col: every window becomes a row, then one matmul ---------
     def conv2d(self, x, w, b=None, stride=1, padding=0, activation=None):
         f, c, kh, kw = w.shape
-        xp = _pad(x, padding)
-        cols = _windows(xp, kh, kw, stride).transpose(0, 2, 3, 1, 4, 5)  # N, OH, OW, C, kh, kw
+        xp = pad2d(x, padding)
+        cols = window_view(xp, kh, kw, stride).transpose(0, 2, 3, 1, 4, 5)  # N, OH, OW, C, kh, kw
         n, oh, ow = cols.shape[:3]
         cols = np.ascontiguousarray(cols).reshape(n * oh * ow, c * kh * kw)
         z = self.matmul(cols, w.reshape(f, -1).T)
@@ -149,7 +150,7 @@ class Backend:
         gx = None
         if needs[0]:
             gcols = self.matmul(g2, w.reshape(f, -1)).reshape(n, oh, ow, c, kh, kw)
-            gx = _scatter_windows(gcols.transpose(0, 3, 1, 2, 4, 5), padded_shape, stride)
+            gx = scatter_windows(gcols.transpose(0, 3, 1, 2, 4, 5), padded_shape, stride)
             if padding:
                 gx = gx[:, :, padding:-padding, padding:-padding]
         return gx, gw, gb
@@ -157,7 +158,7 @@ class Backend:
     # -- pooling ---------------------------------------------------------------
     def max_pool2d(self, x, kernel_size=2, stride=None):
         stride = stride or kernel_size
-        win = _windows(x, kernel_size, kernel_size, stride)
+        win = window_view(x, kernel_size, kernel_size, stride)
         flat = win.reshape(win.shape[:4] + (-1,))
         arg = self.argmax(flat, axis=-1)
         out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
@@ -167,18 +168,18 @@ class Backend:
         arg, x_shape, win_shape, stride = ctx
         onehot = np.zeros(win_shape[:4] + (win_shape[4] * win_shape[5],), dtype=g.dtype)
         np.put_along_axis(onehot, arg[..., None], g[..., None], axis=-1)
-        return (_scatter_windows(onehot.reshape(win_shape), x_shape, stride),)
+        return (scatter_windows(onehot.reshape(win_shape), x_shape, stride),)
 
     def avg_pool2d(self, x, kernel_size=2, stride=None):
         stride = stride or kernel_size
-        win = _windows(x, kernel_size, kernel_size, stride)
+        win = window_view(x, kernel_size, kernel_size, stride)
         out = self.div(self.sum(win, axis=(4, 5)), kernel_size * kernel_size)
         return out, (x.shape, win.shape, stride)
 
     def avg_pool2d_backward(self, g, ctx, needs=(True,)):
         x_shape, win_shape, stride = ctx
         share = self.div(g, win_shape[4] * win_shape[5])[..., None, None]
-        return (_scatter_windows(np.broadcast_to(share, win_shape), x_shape, stride),)
+        return (scatter_windows(np.broadcast_to(share, win_shape), x_shape, stride),)
 
     # -- softmax family ----------------------------------------------------------
     def softmax(self, x, axis=-1):
@@ -244,13 +245,13 @@ class Backend:
 
     # -- GELU, tanh approximation (PyTorch's approximate="tanh") ----------------
     def gelu(self, x):
-        inner = self.mul(self.add(x, self.mul(0.044715, self.mul(x, self.mul(x, x)))), _GELU_C)
+        inner = self.mul(self.add(x, self.mul(0.044715, self.mul(x, self.mul(x, x)))), GELU_C)
         t = self.tanh(inner)
         return self.mul(self.mul(0.5, x), self.add(1, t)), (x, t)
 
     def gelu_backward(self, g, ctx, needs=(True,)):
         x, t = ctx
-        dinner = self.mul(_GELU_C, self.add(1, self.mul(3 * 0.044715, self.mul(x, x))))
+        dinner = self.mul(GELU_C, self.add(1, self.mul(3 * 0.044715, self.mul(x, x))))
         local = self.add(self.mul(0.5, self.add(1, t)), self.mul(self.mul(0.5, x), self.mul(self.sub(1, self.mul(t, t)), dinner)))
         return (self.mul(g, local),)
 
@@ -262,8 +263,9 @@ class Backend:
         are the last Tq positions, which is what a KV cache needs.
         """
         scale = 1.0 / math.sqrt(q.shape[-1])
-        scores = self.mul(self.matmul(q, k.swapaxes(-1, -2)), scale)
-        allowed = _attention_mask(mask, is_causal, q.shape[-2], k.shape[-2])
+        # A contiguous k^T makes NumPy's batched matmul 2-3x faster than a transposed view.
+        scores = self.mul(self.matmul(q, np.ascontiguousarray(k.swapaxes(-1, -2))), scale)
+        allowed = attention_mask(mask, is_causal, q.shape[-2], k.shape[-2])
         if allowed is not None:
             scores = self.where(allowed, scores, np.asarray(-np.inf, scores.dtype))
         attn, _ = self.softmax(scores, axis=-1)
@@ -279,7 +281,7 @@ class Backend:
         return gq, gk, gv
 
 
-def _attention_mask(mask, is_causal, tq, tk):
+def attention_mask(mask, is_causal, tq, tk):
     allowed = None if mask is None else np.asarray(mask, dtype=bool)
     if is_causal:
         causal = np.tril(np.ones((tq, tk), dtype=bool), k=tk - tq)

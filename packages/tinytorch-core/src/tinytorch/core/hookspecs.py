@@ -30,8 +30,18 @@ def tinytorch_register_passes(register):
     """Register optimization passes (quantize, prune, ...).
 
     Called once, the first time a pass is looked up. ``register(name, pass_cls)`` takes a
-    unique name and a class with ``validate(options, model) -> None`` (raise ValueError
-    on bad options) and ``apply(model, options, context) -> model``.
+    unique name and a class (instantiated with no arguments) with two methods:
+
+    - ``validate(options, model, info) -> None``, called before training with the
+      entry's options (the ``passes:`` entry without ``name``), the model the config
+      builds (untrained) and the dataset's info dict; raise ValueError saying what is
+      wrong (an unknown option, a value out of range, a model the pass cannot handle);
+    - ``apply(model, options, context) -> model``, called after training, in list order;
+      return the optimized model (changed in place or new). ``context`` is a
+      ``tinytorch.optim.passes.PassContext``: ``train_loader``, ``test_loader``,
+      ``info``, ``config``, ``finetune(model, epochs, loss_fn=None, train_loader=None)``
+      (trains with the config's optimizer) and ``report``, a dict for what the pass
+      measured (it goes into the run's ``metrics.json``).
     """
 
 
@@ -59,8 +69,12 @@ def tinytorch_register_events(register):
     """Register TorchPerf Olympics events selected by a config's ``event.name``.
 
     Called once, the first time an event is looked up. ``register(name, event)`` takes
-    a unique name and an object with ``title``, ``rules`` (text for ``tt events``) and
-    ``score(baseline, optimized, options) -> dict``.
+    a unique name and an object with ``title``, ``rules`` (text for ``tt events``),
+    ``validate(options)`` (called before any work; raise ValueError on bad options) and
+    ``score(baseline, optimized, options) -> dict``. ``baseline`` and ``optimized`` are
+    what ``tinytorch.bench.profiler.benchmark`` measured in the same run (``accuracy``,
+    ``latency_ms``, ``model_bytes``, ...); the result has ``name``, ``score``,
+    ``qualified`` and, when not qualified, ``reason``.
     """
 
 
