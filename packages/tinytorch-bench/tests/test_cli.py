@@ -115,13 +115,6 @@ def test_a_bad_key_in_the_file_names_the_file(tiny, tmp_path):
     assert f"{path}: trian: unknown key 'trian'" in result.output and "did you mean 'train'?" in result.output
 
 
-def test_olympics_keys_are_refused_until_implemented(tiny, tmp_path):
-    result = tt("run", tiny, "--out", tmp_path / "run", "--set", "passes=[{name: quantize}]")
-    if "unknown pass" in result.output:
-        pytest.skip("no pass plugins installed")
-    assert result.exit_code == 2 and "not implemented" in result.output
-
-
 def test_baseline_cache_is_reused_on_the_second_run(tiny, tmp_path):
     assert tt("run", tiny, "--out", tmp_path / "a").exit_code == 0
     second = tt("run", tiny, "--out", tmp_path / "b")

@@ -121,8 +121,9 @@ def test_bytes_of_the_digits_lenet_shrink_to_about_a_quarter():
 # -- accuracy on the shipped digits --------------------------------------------------------
 
 
-def trained(model, flatten, epochs, lr):
+def trained(build, flatten, epochs, lr):
     nn.manual_seed(0)
+    model = build()
     splits = load_dataset("digits", flatten=flatten)
     train = DataLoader(splits.train, batch_size=32, shuffle=True, seed=0)
     test = DataLoader(splits.test, batch_size=512)
@@ -132,7 +133,7 @@ def trained(model, flatten, epochs, lr):
 
 @pytest.mark.parametrize("static", [False, True])
 def test_quantized_digits_mlp_loses_at_most_half_a_point(static):
-    model, train, test = trained(digits_mlp(), True, epochs=10, lr=0.003)
+    model, train, test = trained(digits_mlp, True, epochs=10, lr=0.003)
     before = accuracy(model, test)
     assert before > 0.93
     options = {"activations": "static", "calibration_batches": 4} if static else {}
@@ -144,9 +145,9 @@ def test_quantized_digits_mlp_loses_at_most_half_a_point(static):
 
 
 def test_quantized_digits_lenet_loses_at_most_half_a_point():
-    model, _, test = trained(digits_lenet((16, 32), (64,)), False, epochs=8, lr=0.003)
+    model, _, test = trained(lambda: digits_lenet((8, 16), (64,)), False, epochs=10, lr=0.005)
     before = accuracy(model, test)
-    assert before > 0.95
+    assert before > 0.92
     assert before - accuracy(quantize(model), test) <= 0.005
 
 

@@ -7,6 +7,7 @@
     tt profile CONFIG_OR_RUN_DIR      per-layer parameters, bytes, FLOPs and time
     tt events                         the TorchPerf Olympics rules
     tt leaderboard [RUNS_DIR]         runs ranked per event
+    tt generate RUN_DIR --prompt "ROMEO:" --tokens 200    text from a trained text model
 
 Plugins add their own subcommands: each time ``tt`` starts it calls every
 ``tinytorch_register_commands(cli)`` hook. A plugin that fails to import, or whose hook
@@ -24,15 +25,15 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from tinytorch.core import plugins
+import tinytorch.nn as nn
+from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import DataLoader
 from tinytorch.core.plugins import PluginConflictError, UnknownNameError
 
-import tinytorch.nn as nn
-
-from . import leaderboard, profiler, runner
+from . import leaderboard, profiler, runner, sample
 from .cache import load_baseline
 from .config import ConfigError, config_hash, dump_config
 
@@ -178,8 +179,9 @@ def profile_command(target, overrides):
         weights = "untrained weights (no cached baseline yet: tt run trains one)"
     loader = DataLoader(data.test, batch_size=runner.EVAL_BATCH_SIZE)
     bench = config["benchmark"]
-    measured = profiler.benchmark(model, loader, bench["warmup"], bench["runs"], bench["batch_size"],
-                                  config["data"]["batch_size"])
+    with use_backend(config["backend"]):
+        measured = profiler.benchmark(model, loader, bench["warmup"], bench["runs"], bench["batch_size"],
+                                      config["data"]["batch_size"])
     console.print(profiler.layer_table(measured, f"{config['name']}: {weights}"))
 
 
@@ -201,12 +203,25 @@ def leaderboard_command(runs_dir):
     console = Console()
     entries, notes = leaderboard.collect(runs_dir)
     for note in notes:
-        console.print("[yellow]warning:[/] " + note, highlight=False)
+        console.print("[yellow]warning:[/] " + escape(note), highlight=False)
     if not entries:
         console.print(f"no Olympics runs in {runs_dir} (a run with an event: writes one)")
         return
     for table in leaderboard.tables(leaderboard.rank(entries)):
         console.print(table)
+
+
+@main.command("generate")
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--prompt", default="\n", show_default="a newline", help="the text to continue")
+@click.option("--tokens", default=200, show_default=True, type=click.IntRange(min=0), help="new tokens to generate")
+@click.option("--temperature", default=0.8, show_default=True, type=float,
+              help="below 1 sharper, above 1 wilder; <= 0 is greedy (always the likeliest token)")
+@click.option("--top-k", type=click.IntRange(min=1), help="sample only from the k likeliest tokens")
+@click.option("--seed", type=int, help="make the sample repeatable")
+def generate_command(run_dir, prompt, tokens, temperature, top_k, seed):
+    """Continue PROMPT with the text model trained in RUN_DIR (a `tt run --out` directory)."""
+    click.echo(sample.sample(run_dir, prompt, tokens, temperature, top_k, seed))
 
 
 TTGroup.builtin_commands = dict(main.commands)

@@ -107,15 +107,15 @@ MODULES = (
                  tests("nn", "test_transformer.py", "test_norm.py") + tests("text", "test_gpt.py"),
                  ("2017_transformer_shakespeare",)),
     CourseModule(14, "kv-caching", code("text", "generation.py") + code("optim", "passes/kv_cache.py"),
-                 tests("text", "test_generation.py")),
+                 tests("text", "test_generation.py") + tests("optim", "test_passes.py")),
     CourseModule(15, "profiling", code("bench", "profiler.py"), tests("bench", "test_profiler.py")),
     CourseModule(16, "acceleration", code("core", "backend.py", "vectorized.py") + code("naive", "backend.py")
                  + code("fused", "backend.py"),
                  tests("core", "test_backend.py", "test_conformance.py") + tests("naive", "test_conformance.py")
                  + tests("fused", "test_fused.py", "test_conformance.py")),
-    CourseModule(17, "quantization", code("optim", "passes/quantize.py"), tests("optim", "test_quantize.py")),
+    CourseModule(17, "quantization", code("optim", "passes/quantize.py"), tests("optim", "test_passes_quantize.py")),
     CourseModule(18, "compression", code("optim", "passes/prune.py", "passes/distill.py"),
-                 tests("optim", "test_prune.py", "test_distill.py")),
+                 tests("optim", "test_passes_prune.py", "test_passes_distill.py")),
     CourseModule(19, "benchmarking", code("bench", "olympics.py", "leaderboard.py"),
                  tests("bench", "test_olympics.py")),
 )
@@ -232,10 +232,8 @@ def run_pytest(paths, root, args=(), quiet=True):
     """
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
-        command = [sys.executable, "-m", "pytest", "--continue-on-collection-errors",
+        command = [sys.executable, "-m", "pytest", *(["-q"] if quiet else []), "--continue-on-collection-errors",
                    "-o", "junit_family=xunit1", f"--junitxml={report}", *args, *paths]
-        if quiet:
-            command.insert(3, "-q")
         done = subprocess.run(command, cwd=root, capture_output=quiet, text=True)
         if not report.exists():  # pytest itself failed (bad arguments, an internal error)
             output = (done.stdout + done.stderr).strip() if quiet else ""
@@ -306,8 +304,12 @@ def statuses(modules, root):
 
 
 def _short(path):
-    """``packages/tinytorch-core/src/tinytorch/core/tensor.py`` -> ``core/tensor.py``."""
-    return path.split("/src/", 1)[1].removeprefix("tinytorch/")
+    """``packages/tinytorch-core/src/tinytorch/core/data/loader.py`` -> ``core/data/loader.py``;
+    ``plugins/tinytorch-naive/tests/test_conformance.py`` -> ``naive/test_conformance.py``."""
+    _, dist, kind, rest = path.split("/", 3)
+    if kind == "src":  # drop the import package: tinytorch/core/ or tinytorch_naive/
+        rest = rest.split("/", 2)[2] if rest.startswith("tinytorch/") else rest.split("/", 1)[1]
+    return f"{dist.removeprefix('tinytorch-')}/{rest}"
 
 
 @click.command("modules")
@@ -325,7 +327,7 @@ def modules_command(no_status):
         table.add_column(heading, overflow="fold")
     for m in MODULES:
         row = [f"{m.number:02d}", m.name, "\n".join(m.packages), "\n".join(_short(p) for p in m.files),
-               "\n".join(Path(p).name for p in m.tests), "\n".join(m.unlocks) or "-"]
+               "\n".join(_short(p) for p in m.tests), "\n".join(m.unlocks) or "-"]
         table.add_row(*row + ([] if no_status else [str(found[m.number])]))
     console.print(table)
     console.print(OLYMPICS_NOTE)
@@ -355,8 +357,9 @@ def module_test(module, pytest_args):
     click.echo(f"module {m.label}: {', '.join(existing)}")
     exit_code, outcomes = run_pytest(existing, root, pytest_args, quiet=False)
     status = Status(sum(outcomes.values(), Counter()), tuple(p for p in m.tests if p not in existing))
-    verdict = "passed" if exit_code == 0 else f"FAILED (pytest exit code {exit_code})"
-    Console().print(f"module {m.label}: {verdict}: {status}")
+    # pytest's exit code is the verdict: -x, -k or a crash can stop it with nothing failed
+    verdict = f"{status}" + ("" if exit_code == 0 else f" [red](pytest exit code {exit_code})[/red]")
+    Console().print(f"module {m.label}: {verdict}")
     raise click.exceptions.Exit(exit_code)
 
 

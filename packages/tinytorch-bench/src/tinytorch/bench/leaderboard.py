@@ -16,16 +16,17 @@ from rich.table import Table
 
 
 def collect(runs_dir):
-    """One entry per Olympics run under ``runs_dir``; files that cannot be read are skipped with a note."""
+    """``(entries, notes)``: one entry per Olympics run under ``runs_dir`` (runs without an
+    event are not entries); a note for each metrics.json that cannot be read."""
     entries, notes = [], []
     for path in sorted(Path(runs_dir).glob("*/metrics.json")):
         try:
             metrics = json.loads(path.read_text(encoding="utf-8"))
+            if not metrics.get("event"):
+                continue
             event, base, opt = metrics["event"], metrics["baseline"], metrics["optimized"]
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             notes.append(f"{path}: skipped ({type(error).__name__}: {error})")
-            continue
-        if not event:
             continue
         entries.append({
             "run": path.parent.name,

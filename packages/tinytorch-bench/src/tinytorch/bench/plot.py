@@ -27,16 +27,18 @@ def pareto(baseline, optimized, path, title=""):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), constrained_layout=True)
-    panels = (("latency_ms", "p50 latency at batch 1 (ms)", lambda m: m["latency_ms"]["p50"]),
-              ("model_bytes", "model bytes as stored", lambda m: m["model_bytes"]))
-    for ax, (_, label, x) in zip(axes, panels):
-        points = [(x(baseline), 100 * baseline["accuracy"]), (x(optimized), 100 * optimized["accuracy"])]
-        ax.annotate("", xy=points[1], xytext=points[0], arrowprops={"arrowstyle": "->", "color": "0.5"})
-        ax.scatter(*points[0], marker="o", s=60, label="baseline", color="tab:blue")
-        ax.scatter(*points[1], marker="*", s=140, label="optimized", color="tab:orange")
+    panels = (("p50 latency at batch 1 (ms)", lambda m: m["latency_ms"]["p50"]),
+              ("model bytes as stored", lambda m: m["model_bytes"]))
+    for ax, (label, x) in zip(axes, panels):
+        start = (x(baseline), 100 * baseline["accuracy"])
+        end = (x(optimized), 100 * optimized["accuracy"])
+        ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "0.5"})
+        ax.scatter(*start, marker="o", s=60, label="baseline", color="tab:blue")
+        ax.scatter(*end, marker="*", s=140, label="optimized", color="tab:orange")
         ax.set_xlabel(label)
         ax.set_ylabel("test accuracy (%)")
-        ax.set_xscale("log")
+        ax.set_xlim(left=0)  # from zero, so the distance between the points reads as a ratio
+        ax.margins(0.25)
         ax.grid(True, alpha=0.3)
     axes[0].legend(loc="lower right")
     fig.suptitle(title)

@@ -75,19 +75,18 @@ def layer_flops(module, input_shape, output_shape):
 
 
 def profile_layers(model, example, runs=20):
-    """One ``LayerProfile`` per layer: leaves of the module tree and modules that own tensors.
+    """One ``LayerProfile`` per layer (per leaf of the module tree), in model order.
 
     ``example`` is one batch (usually of one example); each layer is timed over ``runs``
     calls of the whole model.
     """
     _infer(model, example, 1)  # warm-up: the first call pays for one-time allocations
     rows = {}
-    modules = [(name or "(model)", m) for name, m in model.named_modules()]
-    watched = [(name, m) for name, m in modules if not m._modules or m._parameters or m._buffers]
+    watched = [(name or "(model)", m) for name, m in model.named_modules() if next(m.children(), None) is None]
     for name, module in watched:
-        own = [t for t in (*module._parameters.values(), *module._buffers.values()) if t is not None]
-        rows[name] = LayerProfile(name, type(module).__name__, (), sum(t.size for t in own),
-                                  sum(t.data.nbytes for t in own), 0, 0.0)
+        own = module.state_dict().values()  # a leaf's state is its own tensors
+        rows[name] = LayerProfile(name, type(module).__name__, (), sum(a.size for a in own),
+                                  sum(a.nbytes for a in own), 0, 0.0)
 
         def timed(*args, name=name, module=module, forward=module.forward, **kwargs):
             start = time.perf_counter()

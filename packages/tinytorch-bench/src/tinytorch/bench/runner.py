@@ -50,7 +50,7 @@ from tinytorch.core.data import ChecksumError, DataLoader, DatasetNotFoundError,
 
 from tinytorch.optim.passes import PassContext, apply_passes, validate_passes
 
-from . import olympics, plot, profiler
+from . import dashboard, olympics, plot, profiler
 from .cache import baseline_paths, load_baseline, store_baseline
 from .config import ConfigError, config_hash, load_config
 from .outputs import new_run_dir, results_table, write_run_files
@@ -113,10 +113,13 @@ def run(config_path, overrides=(), backend=None, out=None, resume=None, console=
             model = build_model(config, data.info, source)
             check_passes(config, model, data.info, source)
             trainer = make_trainer(run, model, data)
-            record = train_baseline(run, trainer, console, resume)
+            progress = dashboard.choose(config, model, data.info, console)  # None: the plain bar
+            record = train_baseline(run, trainer, console, resume, progress)
             metrics = evaluate_baseline(run, trainer, record)
             if config["passes"] or config["event"]:
                 model = compete(run, trainer, data.info, metrics, console)
+            if "tokenizer" in data.info:  # what `tt generate` needs besides the model
+                data.info["tokenizer"].save(run.out_dir / "tokenizer.json")
             finish(run, model, metrics, started, console)
     except BaseException:
         if not any(run.out_dir.iterdir()):  # failed before writing anything: leave no litter
@@ -304,8 +307,11 @@ def make_schedule(optimizer, schedule, epochs, batches_per_epoch):
 # -- 3. training, or the cached baseline ---------------------------------------------------
 
 
-def train_baseline(run, trainer, console, resume=None):
+def train_baseline(run, trainer, console, resume=None, progress=None):
     """Train as the config says, or reuse the cached baseline; return the training record.
+
+    ``progress`` draws the training (``dashboard.Dashboard`` for text models); by default a
+    ``RichProgress`` bar.
 
     The record is ``{"history", "seconds", "reused", "cache"}``: the Trainer's per-epoch
     metrics, the training time, and whether (and where) the cache supplied the weights.
@@ -321,7 +327,7 @@ def train_baseline(run, trainer, console, resume=None):
         console.print(escape(f"resuming after epoch {trainer.epoch} from {resume}"))
     epochs = run.config["train"]["epochs"]
     start = time.perf_counter()
-    with RichProgress(console) as progress:
+    with progress or RichProgress(console) as progress:
         trainer.progress = progress
         try:
             history = trainer.fit(epochs)
@@ -422,9 +428,14 @@ def compete(run, trainer, info, metrics, console):
     Adds ``baseline``, ``optimized``, ``passes``, ``event`` and ``warnings`` to ``metrics``.
     """
     baseline = trainer.model
+    # The passes start from the same random state and data order whether the baseline
+    # was just trained or came from the cache, so a rerun reproduces their result.
+    seed_everything(run.config["seed"])
+    train_loader = DataLoader(trainer.train_loader.dataset, batch_size=run.config["data"]["batch_size"],
+                              shuffle=True, seed=run.config["seed"])
     epochs_trained = []
-    context = PassContext(trainer.train_loader, trainer.val_loader, info,
-                          make_finetune(run.config, trainer.train_loader, console, epochs_trained), run.config)
+    context = PassContext(train_loader, trainer.val_loader, info,
+                          make_finetune(run.config, train_loader, console, epochs_trained), run.config)
     try:
         # Passes change the model in place; the copy keeps the baseline to measure (and teach).
         optimized = apply_passes(copy.deepcopy(baseline), run.config["passes"], context)

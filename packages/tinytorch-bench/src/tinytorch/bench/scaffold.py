@@ -21,6 +21,7 @@ Read next: ``testing.py``, the helper a generated pass's tests call; then
 ``docs/plugins.md`` at the repository root.
 """
 
+import importlib.metadata
 import importlib.util
 import keyword
 import os
@@ -34,8 +35,6 @@ from importlib import resources
 import click
 
 from tinytorch.core import hookimpl, plugins
-
-from .cli import main as tt
 
 # kind -> (the registry it adds to, or None for commands; a one-line description;
 #          the distributions it needs to run; the extra ones its tests need)
@@ -72,23 +71,33 @@ def check_name(name, kind, target):
     """Raise ValueError saying what is wrong with making plugin ``name`` at ``target``."""
     if kind not in KINDS:
         raise ValueError(f"unknown plugin kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if not NAME.match(name) or name in ("tinytorch", "tinytorch-", "tinytorch_"):
+    if not NAME.match(name):
         raise ValueError(
             f"plugin name {name!r} is not valid: expected lowercase letters and digits, "
             f"starting with a letter, words joined by '-' or '_' (for example 'my-pass')"
         )
     names = names_for(name)
-    if keyword.iskeyword(names["module"]) or keyword.iskeyword(names["function"]):
-        raise ValueError(f"plugin name {name!r} is a Python keyword; choose another name")
+    if not names["function"].isidentifier() or keyword.iskeyword(names["function"]):
+        raise ValueError(f"plugin name {name!r} does not make a Python name; choose another name")
     if target.exists():
         raise ValueError(f"{target} already exists; choose another name or --dir (nothing was written)")
-    spec = importlib.util.find_spec(names["module"])
-    if spec is not None and spec.origin is not None:  # a namespace directory is no clash
+    if _installed(name):
         raise ValueError(
-            f"a module named {names['module']!r} is already importable ({spec.origin}); "
-            f"choose another name so the plugin does not shadow it"
+            f"a distribution named {name!r} is already installed; installing the new plugin "
+            f"would replace it, so choose another name"
+        )
+    spec = importlib.util.find_spec(names["module"])
+    if spec is not None:
+        raise ValueError(
+            f"a module named {names['module']!r} is already importable "
+            f"({spec.origin or 'a namespace package'}); choose another name so the plugin "
+            f"does not shadow it"
         )
     registry = KINDS[kind][0]
+    # Imported here, not at the top: every process that looks up any plugin imports this
+    # module, and it should not pay for loading the whole `tt` command to do so.
+    from .cli import main as tt
+
     if registry is None and names["name"] in tt.commands:
         raise ValueError(f"`tt {names['name']}` is already a command; choose another name")
     if registry and names["name"] in plugins.registry(registry):
@@ -104,15 +113,15 @@ def new_plugin(name, kind="pass", directory="."):
     target = pathlib.Path(directory) / name
     check_name(name, kind, target)
     _, description, requires, test_requires = KINDS[kind]
+    names = names_for(name)
     values = {
-        **names_for(name),
-        "kind": kind,
-        "description": f"TinyTorch plugin: {description}, {names_for(name)['name']!r}",
+        **names,
+        "description": f"TinyTorch plugin: {description}, {names['name']!r}",
         "dependencies": _toml_list(requires),
         "test_dependencies": _toml_list(["pytest>=7", *test_requires]),
     }
     templates = resources.files("tinytorch.bench") / "templates"
-    module = values["module"]
+    module = names["module"]
     files = {
         "pyproject.toml": templates / "pyproject.toml.tmpl",
         "README.md": templates / kind / "README.md.tmpl",
@@ -131,6 +140,14 @@ def new_plugin(name, kind="pass", directory="."):
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _installed(dist):
+    try:
+        importlib.metadata.distribution(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def _toml_list(items):

@@ -20,9 +20,13 @@ A broken contract raises AssertionError saying what to fix; a ValueError from
 ``validate`` propagates as it is, so a test can check the pass's own option errors.
 Backends have their helper in core: ``tinytorch.core.testing``.
 
+``plugin_installed(module)`` makes TinyTorch see a hook module as if pip had installed
+it, for the length of a ``with`` block: a plugin's tests can run before it is packaged.
+
 Read next: ``scaffold.py``, whose pass template's tests call this.
 """
 
+import contextlib
 import copy
 import json
 from dataclasses import dataclass
@@ -121,3 +125,19 @@ def _check_still_runs(pass_cls, model, splits):
         f"after {pass_cls.__name__} the model maps a batch of 8 to shape {scores.shape}, expected {expected}"
     )
     assert np.isfinite(scores).all(), f"after {pass_cls.__name__} the model outputs NaN or infinity"
+
+
+@contextlib.contextmanager
+def plugin_installed(module, dist=None, name=None):
+    """Within the block, plugins see ``module`` as installed by distribution ``dist``.
+
+    Every installed plugin stays visible; the previous plugin host comes back afterwards.
+    """
+    previous = plugins.host()
+    host = plugins.PluginHost()
+    host.register(module, dist=dist or module.__name__, name=name or module.__name__)
+    plugins.reset(host)
+    try:
+        yield host
+    finally:
+        plugins.reset(previous)

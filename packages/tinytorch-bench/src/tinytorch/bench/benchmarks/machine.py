@@ -6,8 +6,9 @@ it is installed, the date, and the load average (other processes compete for the
 cores; we read it at the start and at the end).
 
 For a fair race PyTorch gets as many threads as NumPy's BLAS uses (`match_torch_threads`).
-The BLAS thread count is asked from the library NumPy loaded (OpenBLAS answers
-``*openblas_get_num_threads*``); when that fails we fall back on the environment.
+The BLAS thread count is asked from (and `set_threads` tells) the library NumPy loaded,
+through its C API (``openblas_get_num_threads`` and friends); when that fails we fall
+back on the environment.
 
 Read next: ``ops.py``.
 """
@@ -49,22 +50,42 @@ def blas():
     return name, _blas_threads()
 
 
-def _blas_threads():
+def _blas_call(symbols, *args):
+    """Call the first of ``symbols`` that the BLAS NumPy loaded exports; None if none does."""
     try:
         with open("/proc/self/maps") as f:
             paths = {line.split()[-1] for line in f if "blas" in line.lower() and line.rstrip().endswith(".so")}
     except OSError:
-        paths = set()
-    for path in paths:  # the library NumPy loaded: ask it
+        return None
+    for path in sorted(paths):
         lib = ctypes.CDLL(path)
-        for symbol in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
-                       "openblas_get_num_threads", "MKL_Get_Max_Threads"):
+        for symbol in symbols:
             if hasattr(lib, symbol):
-                return int(getattr(lib, symbol)())
+                return getattr(lib, symbol)(*args)
+    return None
+
+
+def _blas_threads():
+    threads = _blas_call(("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                          "openblas_get_num_threads", "MKL_Get_Max_Threads"))
+    if threads is not None:
+        return int(threads)
     for variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
         if os.environ.get(variable, "").isdigit():
             return int(os.environ[variable])
     return None
+
+
+def set_threads(threads, torch=None):
+    """Use ``threads`` BLAS threads (and as many in PyTorch). On a loaded machine one
+    thread is often faster: a second one mostly waits for a free core."""
+    done = _blas_call(("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+                       "openblas_set_num_threads", "MKL_Set_Num_Threads"), threads)
+    if done is None and _blas_threads() != threads:
+        raise RuntimeError(f"cannot set NumPy's BLAS to {threads} threads from here; "
+                           f"set OPENBLAS_NUM_THREADS={threads} before starting instead")
+    if torch is not None:
+        torch.set_num_threads(threads)
 
 
 def torch_or_none():

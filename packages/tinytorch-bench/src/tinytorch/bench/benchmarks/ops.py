@@ -124,6 +124,8 @@ def run(backends, repeats=15, limit=10.0, torch=None, on_sample=None):
             table[label].setdefault(contender, {})[kind] = m.median_ms
             if m.note:
                 notes[label][f"{contender} {kind.replace('_', '+')}"] = m.note
+        if not notes[label]:
+            del notes[label]
         if op.flops:
             gflops[label] = {c: op.flops / (ms["forward"] * 1e6) for c, ms in table[label].items()
                              if ms.get("forward")}

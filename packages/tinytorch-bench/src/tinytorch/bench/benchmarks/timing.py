@@ -68,31 +68,32 @@ class Measurement:
         return statistics.median(self.times) * 1000 if self.times else None
 
 
-def _sample(fn, number):
+def _sample(fn, number, limit=None):
     gc.collect()  # garbage from earlier calls is collected now, not inside someone's sample
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
+    with time_limit(limit):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        return (time.perf_counter() - start) / number
 
 
 def interleaved(cases, repeats, warmup=2, sample_seconds=0.02, case_budget=60.0, limit=None, on_sample=None):
     """Time each zero-argument callable of ``cases`` (``{name: fn}``) over ``repeats`` rounds.
 
     Returns ``{name: Measurement}`` in the order of ``cases``. ``warmup`` untimed calls
-    come first; the first one may run at most ``limit`` seconds, or the case is skipped.
+    come first (one, if it takes over a second); the first may run at most ``limit``
+    seconds, or the case is skipped.
     A case whose rounds would take longer than ``case_budget`` seconds gets fewer rounds
     (at least one). ``on_sample(done, total)`` is called after every timed sample.
     """
     results, plans = {name: Measurement() for name in cases}, {}
     for name, fn in cases.items():
         try:
-            with time_limit(limit):
-                seconds = _sample(fn, 1)
+            seconds = _sample(fn, 1, limit)
         except TooSlow:
-            results[name].note = f"skipped: one call did not finish within {limit:g} s"
+            results[name].note = f"skipped, > {limit:g} s per call (stopped at the time limit)"
             continue
-        for _ in range(warmup - 1):
+        for _ in range(warmup - 1 if seconds < 1 else 0):  # a call of seconds needs no more warming
             seconds = _sample(fn, 1)
         number = max(1, int(sample_seconds / max(seconds, 1e-9)))
         rounds = max(1, min(repeats, int(case_budget / (seconds * number))))

@@ -27,7 +27,7 @@ from tinytorch.core import Tensor, use_backend
 from tinytorch.core.functional import cross_entropy
 from tinytorch.optim import SGD, Adam, AdamW
 
-from . import timing
+from . import kernels, timing
 
 SEED = 0
 
@@ -191,6 +191,8 @@ def run(backends, workloads=tuple(WORKLOADS), repeats=15, limit=20.0, torch=None
                                      on_sample=on_sample and (lambda d, t, n=name: on_sample(n, d, t)))
         medians[name] = {c: m.median_ms for c, m in results.items()}
         notes[name] = {c: m.note for c, m in results.items() if m.note}
+        if not notes[name]:
+            del notes[name]
         ratios[name] = ratios_to(medians[name], "torch")
     return {"ms_per_step": medians, "ratios_to_torch": ratios, "notes": notes}
 
@@ -201,3 +203,15 @@ def ratios_to(medians, reference):
     if not base:
         return {}
     return {c: ms / base for c, ms in medians.items() if c != reference and ms is not None}
+
+
+def breakdowns(result, max_ms=2000.0):
+    """``{workload: {backend: kernels.breakdown(...)}}`` for the TinyTorch steps ``run``
+    measured at under ``max_ms`` (a slower one would take too long to profile)."""
+    found = {}
+    for workload, medians in result["ms_per_step"].items():
+        found[workload] = {
+            backend: kernels.breakdown(tinytorch_step(WORKLOADS[workload].tinytorch, backend), backend)
+            for backend, ms in medians.items() if backend != "torch" and ms is not None and ms <= max_ms
+        }
+    return found

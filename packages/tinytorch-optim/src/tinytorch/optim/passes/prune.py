@@ -84,9 +84,9 @@ class KeepMasks(nn.Module):
 def layer_chain(model):
     """The Linear/Conv2d layers of ``model`` in order, checked to form a chain; else ValueError."""
     layers = prunable_layers(model)
-    others = [
+    others = [  # leaves that hold state: a norm, an embedding, ... (a leaf's state is its own)
         (name, m) for name, m in model.named_modules()
-        if not isinstance(m, PRUNABLE) and (m._parameters or m._buffers)
+        if not isinstance(m, PRUNABLE) and next(m.children(), None) is None and m.state_dict()
     ]
     if others:
         name, module = others[0]

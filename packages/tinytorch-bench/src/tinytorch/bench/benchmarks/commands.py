@@ -1,0 +1,229 @@
+"""The ``tt bench`` commands, added to ``tt`` the way any plugin adds commands.
+
+    tt bench ops                      matmul (vs raw NumPy GEMM), conv2d, attention, layer norm
+    tt bench train --json PATH        one training step of mlp, cnn, gpt per backend and PyTorch
+    tt bench generate --json PATH     tokens/s with and without the KV cache
+    tt bench overhead [--profile]     the autograd engine's cost per op
+    tt bench all --write docs/benchmarks.md
+
+Every command measures all installed backends unless ``--backends`` names some, and
+PyTorch when it is importable. ``--threads N`` sets NumPy's BLAS (and PyTorch) to N
+threads; without it PyTorch gets as many as the BLAS already has. On a machine busier
+than its core count, ``--threads 1`` gives steadier numbers: a second BLAS thread mostly
+waits for a core.
+
+tinytorch-bench's entry point ``benchmarks = "tinytorch.bench.benchmarks.commands"``
+names this module; ``tinytorch_register_commands`` at the bottom is the hook.
+
+Read next: ``timing.py``.
+"""
+
+import json
+from contextlib import contextmanager
+
+import click
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tinytorch.core import get_backend, hookimpl, plugins
+
+from ..outputs import write_atomic
+from . import generate as generate_bench
+from . import kernels, machine, overhead as overhead_bench, ops as ops_bench, report
+from . import train as train_bench
+
+
+def _backends(names):
+    """The backends to measure: ``--backends`` (comma-separated or repeated) or every installed one."""
+    chosen = [n.strip() for item in names for n in item.split(",") if n.strip()]
+    chosen = chosen or list(plugins.registry("backends"))
+    for name in chosen:
+        get_backend(name)  # an unknown name raises UnknownNameError: installed ones + nearest
+    return chosen
+
+
+def _setup(console, threads, use_torch=True):
+    """PyTorch (or None) and the thread counts, set as asked and announced."""
+    torch = machine.torch_or_none() if use_torch else None
+    if threads:
+        machine.set_threads(threads, torch)
+    elif torch is not None:
+        machine.match_torch_threads(torch)
+    counts = {"blas": machine.blas()[1], "torch": torch.get_num_threads() if torch else None}
+    torch_text = f", PyTorch {counts['torch']}" if torch else ", PyTorch not installed" if use_torch else ""
+    console.print(f"threads: NumPy BLAS {counts['blas']}{torch_text}; load average {machine.load_average()}")
+    return torch, counts
+
+
+@contextmanager
+def _progress(console):
+    """A rich progress bar; yields ``on_sample(what, done, total)`` for the benchmarks."""
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=True)
+    task = bar.add_task("warming up", total=None)
+
+    def on_sample(what, done, total):
+        bar.update(task, description=str(what), completed=done, total=total)
+
+    with bar:
+        yield on_sample
+
+
+def _write_json(path, data):
+    if path:
+        write_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def _show(console, text):
+    console.print(Markdown(text))
+
+
+backends_option = click.option("--backends", "backend_names", multiple=True, metavar="NAMES",
+                               help="comma-separated backends to measure [default: every installed one]")
+repeats_option = click.option("--repeats", type=click.IntRange(1), default=15, show_default=True,
+                              help="timed rounds per contender (medians are reported)")
+threads_option = click.option("--threads", type=click.IntRange(1),
+                              help="BLAS and PyTorch threads [default: PyTorch matches NumPy's BLAS]")
+json_option = click.option("--json", "json_path", type=click.Path(dir_okay=False), help="also write the results as JSON")
+torch_option = click.option("--torch/--no-torch", "use_torch", default=True, show_default=True,
+                            help="measure PyTorch too, when it is importable")
+
+
+@click.group("bench")
+def bench():
+    """Measure speed: kernels, training steps, generation, autograd overhead."""
+
+
+@bench.command("ops")
+@backends_option
+@repeats_option
+@threads_option
+@click.option("--limit", type=float, default=10.0, show_default=True, help="seconds one call may take before it is skipped")
+@torch_option
+@json_option
+def ops_command(backend_names, repeats, threads, limit, use_torch, json_path):
+    """Matmul (vs raw NumPy GEMM), conv2d, attention and layer norm per backend."""
+    console = Console()
+    backends = _backends(backend_names)
+    torch, counts = _setup(console, threads, use_torch)
+    with _progress(console) as on_sample:
+        result = ops_bench.run(backends, repeats, limit, torch, on_sample)
+    _show(console, report.ops_section(result))
+    _write_json(json_path, {**result, "threads": counts})
+
+
+@bench.command("train")
+@backends_option
+@click.option("--workloads", default="mlp,cnn,gpt", show_default=True, help="comma-separated: mlp, cnn, gpt")
+@repeats_option
+@threads_option
+@click.option("--limit", type=float, default=20.0, show_default=True, help="seconds one step may take before it is skipped")
+@torch_option
+@json_option
+def train_command(backend_names, workloads, repeats, threads, limit, use_torch, json_path):
+    """One training step (forward, backward, optimizer) of mlp, cnn and gpt."""
+    console = Console()
+    backends = _backends(backend_names)
+    chosen = [w.strip() for w in workloads.split(",") if w.strip()]
+    unknown = [w for w in chosen if w not in train_bench.WORKLOADS]
+    if unknown:
+        raise click.BadParameter(f"unknown workload {unknown[0]!r}; expected some of "
+                                 f"{', '.join(train_bench.WORKLOADS)}", param_hint="--workloads")
+    torch, counts = _setup(console, threads, use_torch)
+    with _progress(console) as on_sample:
+        result = train_bench.run(backends, chosen, repeats, limit, torch, on_sample)
+    _show(console, report.train_section(result, _workload_texts()))
+    _write_json(json_path, {**result["ms_per_step"], "ratios_to_torch": result["ratios_to_torch"],
+                            "notes": result["notes"], "threads": counts})
+
+
+def _workload_texts():
+    return {name: w.description for name, w in train_bench.WORKLOADS.items()}
+
+
+@bench.command("generate")
+@click.option("--backend", help="backend to generate on [default: the active one]")
+@click.option("--config", default=str(generate_bench.MILESTONE), show_default=True,
+              help="milestone config the model size is read from (defaults when missing)")
+@click.option("--repeats", type=click.IntRange(1), default=3, show_default=True, help="timed rounds per mode")
+@threads_option
+@json_option
+def generate_command(backend, config, repeats, threads, json_path):
+    """Tokens per second with and without the KV cache (256 new tokens, 32-token prompt)."""
+    console = Console()
+    backend = _backends([backend] if backend else [])[0] if backend else get_backend().name
+    _setup(console, threads, use_torch=False)
+    with _progress(console) as on_sample:
+        result = generate_bench.run(backend, config, repeats=repeats,
+                                    on_sample=lambda d, t: on_sample(f"generate on {backend}", d, t))
+    _show(console, report.generate_section({backend: result}))
+    _write_json(json_path, result)
+
+
+@bench.command("overhead")
+@click.option("--ops", "n", type=click.IntRange(1), default=1000, show_default=True, help="steps in the chain (2 ops each)")
+@repeats_option
+@click.option("--profile", is_flag=True, help="also print cProfile's top functions: where the overhead goes")
+@json_option
+def overhead_command(n, repeats, profile, json_path):
+    """The autograd engine's cost per op, beyond the NumPy kernel, in microseconds."""
+    console = Console()
+    with _progress(console) as on_sample:
+        result = overhead_bench.run(n, repeats, on_sample=lambda d, t: on_sample("overhead", d, t))
+    _show(console, report.overhead_section(result))
+    if profile:
+        click.echo(overhead_bench.profile(n))
+    _write_json(json_path, result)
+
+
+@bench.command("all")
+@backends_option
+@repeats_option
+@threads_option
+@click.option("--limit", type=float, default=20.0, show_default=True, help="seconds one call may take before it is skipped")
+@click.option("--write", "doc_path", type=click.Path(dir_okay=False), help="write the report, e.g. docs/benchmarks.md")
+@json_option
+def all_command(backend_names, repeats, threads, limit, doc_path, json_path):
+    """Every benchmark, the goals met or missed, and (with --write) docs/benchmarks.md."""
+    console = Console()
+    backends = _backends(backend_names)
+    start = machine.describe()
+    torch, counts = _setup(console, threads)
+    start.update(torch_threads=counts["torch"])
+    results = {"command": _command_line(backend_names, repeats, threads, limit, doc_path),
+               "machine": start, "threads": counts, "repeats": repeats, "workloads": _workload_texts()}
+    with _progress(console) as on_sample:
+        results["train"] = train_bench.run(backends, tuple(train_bench.WORKLOADS), repeats, limit, torch, on_sample)
+        on_sample("where the step's time goes", 0, None)
+        results["breakdown"] = train_bench.breakdowns(results["train"])
+        results["ops"] = ops_bench.run(backends, repeats, limit, torch, on_sample)
+        results["generate"] = {}
+        for backend, ms in results["train"]["ms_per_step"]["gpt"].items():
+            if backend != "torch" and ms is not None:  # a backend too slow for a GPT step is too slow here
+                results["generate"][backend] = generate_bench.run(
+                    backend, breakdown=True, on_sample=lambda d, t, b=backend: on_sample(f"generate on {b}", d, t))
+        results["overhead"] = overhead_bench.run(repeats=repeats, on_sample=lambda d, t: on_sample("overhead", d, t))
+    results["load_average_end"] = machine.load_average()
+    goals = report.evaluate(results)
+    text = report.markdown(results, goals)
+    _show(console, text)
+    if doc_path:
+        write_atomic(doc_path, text)
+        console.print(f"wrote {doc_path}")
+    _write_json(json_path, {**results, "goals": [vars(g) for g in goals]})
+
+
+def _command_line(backend_names, repeats, threads, limit, doc_path):
+    parts = ["tt bench all"]
+    parts += [f"--backends {','.join(backend_names)}"] if backend_names else []
+    parts += [f"--repeats {repeats}"] if repeats != 15 else []
+    parts += [f"--threads {threads}"] if threads else []
+    parts += [f"--limit {limit:g}"] if limit != 20.0 else []
+    parts += [f"--write {doc_path}"] if doc_path else []
+    return " ".join(parts)
+
+
+@hookimpl
+def tinytorch_register_commands(cli):
+    cli.add_command(bench)

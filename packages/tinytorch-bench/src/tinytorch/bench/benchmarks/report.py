@@ -1,0 +1,265 @@
+"""The goals, met or missed, and ``docs/benchmarks.md``.
+
+Every sentence in the report is computed from the measurements in ``results`` (the dict
+``tt bench all`` builds), including the "why" of a missed goal: which kernels dominate
+the step (``kernels.py``) and what that bounds. The matrix products (``linear``,
+``matmul`` and their backwards) run NumPy's BLAS, which no backend can beat, so their
+share of a step gives a floor: with every other cost at zero, the step would still
+take that long.
+
+Read next: ``commands.py``, which runs the benchmarks and calls ``markdown``.
+"""
+
+from dataclasses import dataclass
+
+GEMM_KERNELS = ("linear", "linear_backward", "matmul")
+
+
+@dataclass
+class Goal:
+    name: str
+    target: str
+    measured: str
+    met: object  # True, False, or None when it could not be measured
+    why: str = ""
+
+
+def _gemm_ms(breakdown):
+    return sum(ms for kernel, ms in breakdown["kernels"].items() if kernel in GEMM_KERNELS)
+
+
+def _shares(breakdown, top=3):
+    step = breakdown["step_ms"]
+    kernels = list(breakdown["kernels"].items())[:top]
+    parts = [f"`{kernel}` {ms / step:.0%}" for kernel, ms in kernels]
+    parts.append(f"outside the kernels (autograd engine, optimizer, Python) {breakdown['outside_ms'] / step:.0%}")
+    return ", ".join(parts)
+
+
+def _over(value, target, lower_is_better):
+    """'by how much': the fraction past the target."""
+    return value / target - 1 if lower_is_better else 1 - value / target
+
+
+def _train_goal(results, workload, target):
+    name = f"fused {workload.upper()} step <= {target:g}x PyTorch"
+    ratio = results["train"]["ratios_to_torch"].get(workload, {}).get("fused")
+    if ratio is None:
+        return Goal(name, f"<= {target:g}x", "not measured (fused or torch missing)", None)
+    goal = Goal(name, f"<= {target:g}x", f"{ratio:.2f}x", ratio <= target)
+    if not goal.met:
+        fused_ms = results["train"]["ms_per_step"][workload]["fused"]
+        torch_ms = results["train"]["ms_per_step"][workload]["torch"]
+        breakdown = results["breakdown"][workload]["fused"]
+        floor = _gemm_ms(breakdown) / breakdown["step_ms"] * fused_ms
+        goal.why = (
+            f"{_over(ratio, target, True):.0%} over ({fused_ms:.1f} ms against PyTorch's {torch_ms:.1f} ms). "
+            f"Where the fused step goes: {_shares(breakdown)}. The matrix products alone "
+            f"(`linear`, `matmul` and backwards, NumPy's BLAS) take {floor:.1f} ms of it, "
+            f"{floor / torch_ms:.2f}x PyTorch's whole step: that is the floor with every other cost at zero."
+        )
+        goal.why += _blas_context(results)
+    return goal
+
+
+def _blas_context(results):
+    gflops = results["ops"]["gflops"].get(results["ops"]["matmul_shape"], {})
+    if "numpy" in gflops and "torch" in gflops:
+        return (f" For scale, a 1024x1024 GEMM ran at {gflops['numpy']:.1f} GFLOP/s in NumPy and "
+                f"{gflops['torch']:.1f} GFLOP/s in PyTorch on this machine.")
+    return ""
+
+
+def evaluate(results):
+    """The goals of the acceleration work, each with its measured number."""
+    goals = []
+    vs_numpy = results["ops"]["matmul_vs_numpy"].get("vectorized")
+    goal = Goal("vectorized matmul >= 0.95x NumPy GEMM throughput (1024x1024 float32)", ">= 0.95x",
+                "not measured" if vs_numpy is None else f"{vs_numpy:.2f}x", None if vs_numpy is None else vs_numpy >= 0.95)
+    if goal.met is False:
+        ms = results["ops"]["ms"][results["ops"]["matmul_shape"]]
+        goal.why = (f"{_over(vs_numpy, 0.95, False):.0%} short: {ms['vectorized']['forward']:.1f} ms through "
+                    f"`Tensor @` against {ms['numpy']['forward']:.1f} ms for `np.matmul`; the Tensor path adds "
+                    f"only the engine's per-op overhead (microseconds, see below), so the gap is machine noise "
+                    f"larger than that overhead.")
+    goals.append(goal)
+
+    for workload, target in (("mlp", 1.0), ("gpt", 1.0), ("cnn", 1.5)):
+        goals.append(_train_goal(results, workload, target))
+
+    gpt = results["train"]["ms_per_step"].get("gpt", {})
+    name = "fused >= 1.3x faster than vectorized on the GPT step"
+    if gpt.get("fused") and gpt.get("vectorized"):
+        speedup = gpt["vectorized"] / gpt["fused"]
+        goal = Goal(name, ">= 1.3x", f"{speedup:.2f}x", speedup >= 1.3)
+        if not goal.met:
+            vec = results["breakdown"]["gpt"]["vectorized"]
+            gemm_share = _gemm_ms(vec) / vec["step_ms"]
+            goal.why = (
+                f"{_over(speedup, 1.3, False):.0%} short. Fusion removes memory traffic around the "
+                f"matrix products, not the products themselves, and in the vectorized step those take "
+                f"{gemm_share:.0%} ({_shares(vec)}). Even if fused made every other cost vanish, it "
+                f"could be at most {1 / gemm_share:.2f}x faster."
+            )
+    else:
+        goal = Goal(name, ">= 1.3x", "not measured (fused or vectorized missing)", None)
+    goals.append(goal)
+
+    goals.extend(_kv_goal(run) for run in results["generate"].values())
+    return goals
+
+
+def _kv_goal(run):
+    speedup = run["speedup"]
+    goal = Goal(f"KV cache >= 15x faster generation ({run['backend']})", ">= 15x", f"{speedup:.1f}x", speedup >= 15)
+    if not goal.met:
+        cached_ms, uncached_ms = 1000 / run["cached_tokens_per_s"], 1000 / run["uncached_tokens_per_s"]
+        goal.why = (f"{_over(speedup, 15, False):.0%} short: {cached_ms:.2f} ms per token with the cache, "
+                    f"{uncached_ms:.2f} ms without.")
+        breakdown = run.get("breakdown")
+        if breakdown:
+            outside = breakdown["outside_ms"] / breakdown["step_ms"]
+            goal.why += (f" A cached step feeds one token, so its kernels are tiny and fixed costs rule: "
+                         f"{_shares(breakdown)}. That per-token cost, not the attention over the context, "
+                         f"bounds the ratio; {outside:.0%} of it is Python around the kernels.")
+    return goal
+
+
+# -- markdown ------------------------------------------------------------------------------
+
+
+def _ms(value):
+    return "skipped" if value is None else f"{value:.3g}" if value < 10 else f"{value:.1f}"
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _notes(notes):
+    lines = [f"- {where}: {contender}: {note}" for where, found in notes.items() for contender, note in found.items()]
+    return ("\n\n" + "\n".join(lines)) if lines else ""
+
+
+def machine_section(machine, threads, load_end=None):
+    m = machine
+    load = f"{m['load_average']} at the start" + (f", {load_end} at the end" if load_end else "")
+    return "\n".join(["## Machine", "", _table(("", ""), [
+        ("CPU", m["cpu"]), ("cores", f"{m['cores']} ({m['cores_usable']} usable)"),
+        ("Python", m["python"]), ("NumPy", m["numpy"]), ("BLAS", m["blas"]),
+        ("threads", f"BLAS {threads['blas']}, PyTorch {threads['torch'] or '-'}"),
+        ("PyTorch", m["torch"] or "not installed"), ("date", m["date"]),
+        ("load average (1, 5, 15 min)", load),
+    ]), "", "The load average counts processes wanting a core; above the core count, other work "
+        "shared the machine while this ran (every contender was slowed alike)."])
+
+
+def goals_section(goals):
+    out = ["## Goals", "", _table(("goal", "target", "measured", "status"), [
+        (g.name, g.target, g.measured, {True: "met", False: "**missed**", None: "not measured"}[g.met])
+        for g in goals])]
+    missed = [g for g in goals if g.why]
+    if missed:
+        out += ["", "Why the missed ones are missed:", ""] + [f"- **{g.name}**: {g.why}" for g in missed]
+    return "\n".join(out)
+
+
+def train_section(train, workloads, breakdown=None):
+    contenders = list(dict.fromkeys(c for ms in train["ms_per_step"].values() for c in ms))
+    others = [c for c in contenders if c != "torch"]
+    out = ["## Training step", "",
+           "One full step (forward, backward, optimizer step), median milliseconds per step"
+           + ("; `x torch` is the time divided by PyTorch's (below 1: faster than PyTorch)." if "torch" in contenders
+              else "."), ""]
+    rows = []
+    for workload, ms in train["ms_per_step"].items():
+        ratios = train["ratios_to_torch"].get(workload, {})
+        rows.append([f"`{workload}`"] + [_ms(ms.get(c)) for c in contenders]
+                    + [f"{ratios[c]:.2f}" if c in ratios else "-" for c in others if "torch" in contenders])
+    header = ["workload"] + contenders + ([f"{c} x torch" for c in others] if "torch" in contenders else [])
+    out += [_table(header, rows) + _notes(train["notes"]), "", "Workloads:", ""]
+    out += [f"- `{name}`: {text}" for name, text in workloads.items() if name in train["ms_per_step"]]
+    if breakdown:
+        out += ["", "### Where the step's time goes", "",
+                "Milliseconds per step inside each kernel (the largest five), timed by wrapping the "
+                "backend's kernels; `outside` is the autograd engine, the optimizer and Python.", ""]
+        rows = []
+        for workload, per_backend in breakdown.items():
+            for backend, b in per_backend.items():
+                top = ", ".join(f"{k} {v:.1f}" for k, v in list(b["kernels"].items())[:5])
+                rows.append((f"`{workload}`", backend, f"{b['step_ms']:.1f}", top, f"{b['outside_ms']:.1f}"))
+        out += [_table(("workload", "backend", "step ms", "largest kernels (ms)", "outside ms"), rows)]
+    return "\n".join(out)
+
+
+def ops_section(ops):
+    contenders = list(dict.fromkeys(["numpy"] + [c for per in ops["ms"].values() for c in per]))
+    out = ["## Ops", "",
+           "Forward / forward+backward, median milliseconds, through the `Tensor` API with the "
+           "graph recorded. `numpy` is a bare `np.matmul` (forward only).", ""]
+    rows = [[label] + [" / ".join(_ms(v) for v in per[c].values()) if c in per else "-" for c in contenders]
+            for label, per in ops["ms"].items()]
+    out += [_table(["op"] + contenders, rows) + _notes(ops["notes"])]
+    gflops = ops["gflops"].get(ops["matmul_shape"], {})
+    out += ["", f"{ops['matmul_shape']}, forward GFLOP/s: "
+            + ", ".join(f"{c} {g:.1f}" for c, g in gflops.items())
+            + "; vectorized / NumPy throughput: "
+            + (f"{ops['matmul_vs_numpy']['vectorized']:.2f}." if "vectorized" in ops["matmul_vs_numpy"] else "-.")]
+    return "\n".join(out)
+
+
+def generate_section(runs):
+    out = ["## Generation with and without the KV cache", "", _table(
+        ("backend", "cached tokens/s", "uncached tokens/s", "speedup"),
+        [(b, f"{r['cached_tokens_per_s']:.0f}", f"{r['uncached_tokens_per_s']:.1f}", f"{r['speedup']:.1f}x")
+         for b, r in runs.items()])]
+    run = next(iter(runs.values()), None)
+    if run:
+        size = run["model"]
+        out += ["", f"{run['new_tokens']} new tokens after a {run['prompt_tokens']}-token prompt, greedy; GPT with "
+                f"{size['n_layers']} layers, d_model {size['d_model']}, {size['n_heads']} heads, context "
+                f"{size['max_seq_len']}, vocabulary {size['vocab_size']}; size from {run['model_source']}."]
+    return "\n".join(out)
+
+
+def overhead_section(overhead):
+    rows = [(case, f"{r['tinytorch_us']:.2f}", f"{r['numpy_us']:.2f}", f"{r['overhead_us']:.2f}")
+            for case, r in overhead["rows"].items()]
+    return "\n".join(["## Autograd overhead per op", "",
+                      f"A chain of {overhead['ops']} ops on 1-element tensors (`y = y * w + c`), microseconds "
+                      f"per op on `{overhead['backend']}`; `numpy` is the same arithmetic on 1-element arrays.", "",
+                      _table(("", "tinytorch us", "numpy us", "overhead us"), rows)])
+
+
+METHOD = """## How it was measured
+
+- Contenders are built once each (same seed: same weights and batch), warmed up, then timed
+  in rounds, one call each per round, the first contender rotating; very short calls are
+  timed in batches. The median over rounds is reported.
+- A contender that cannot finish one call within the time limit is reported as skipped
+  (with the limit); one that is merely slow gets fewer rounds, noted beside its table.
+- The reference models fold each ReLU into the layer before it (`activation="relu"`), as
+  the transformer block folds its GELU; the maths is the same as PyTorch's separate ReLU.
+- PyTorch gets as many threads as NumPy's BLAS; both counts are in the machine table.
+- Data and weights are random: a step costs the same whatever the numbers are."""
+
+
+def markdown(results, goals):
+    """``docs/benchmarks.md``: every section, from the results of ``tt bench all``."""
+    intro = (f"Written by `{results['command']}`; rerun it to refresh every number here. All numbers "
+             "come from one process on one machine at one moment: each round times every contender once, "
+             "in turn, and we report the median over rounds "
+             f"({results['repeats']} rounds unless noted).")
+    sections = [
+        "# Benchmarks\n\n" + intro,
+        machine_section(results["machine"], results["threads"], results["load_average_end"]),
+        goals_section(goals),
+        train_section(results["train"], results["workloads"], results["breakdown"]),
+        ops_section(results["ops"]),
+        generate_section(results["generate"]),
+        overhead_section(results["overhead"]),
+        METHOD,
+    ]
+    return "\n\n".join(sections) + "\n"

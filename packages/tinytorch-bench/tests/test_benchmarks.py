@@ -1,0 +1,194 @@
+"""`tt bench`: what the benchmarks report and how, never how fast anything is."""
+
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from tinytorch.bench.benchmarks import generate, ops, overhead, report, timing, train
+from tinytorch.bench.cli import main
+
+
+def tt(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+# -- timing ------------------------------------------------------------------------------
+
+
+def test_rounds_interleave_and_rotate():
+    calls = []
+    cases = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    results = timing.interleaved(cases, repeats=3, warmup=1, sample_seconds=0)
+    timed = calls[3:]  # after one warm-up call each
+    assert timed == list("abc" "bca" "cab")
+    assert all(len(m.times) == 3 for m in results.values())
+
+
+def test_median_is_over_the_rounds(monkeypatch):
+    samples = iter([0.001, 0.001, 0.005, 0.002, 0.100])  # warm-up, warm-up, then three rounds
+    monkeypatch.setattr(timing, "_sample", lambda fn, number, limit=None: next(samples))
+    (m,) = timing.interleaved({"only": lambda: None}, repeats=3, warmup=2).values()
+    assert m.times == [0.005, 0.002, 0.100]
+    assert m.median_ms == pytest.approx(5.0)
+
+
+def test_a_call_past_the_limit_is_skipped_with_a_note():
+    results = timing.interleaved({"slow": lambda: time.sleep(2), "fast": lambda: None}, repeats=2, limit=0.05)
+    assert results["slow"].skipped and results["slow"].median_ms is None
+    assert "skipped, > 0.05 s per call" in results["slow"].note
+    assert len(results["fast"].times) == 2 and not results["fast"].note
+
+
+def test_a_slow_call_gets_fewer_rounds_and_says_so(monkeypatch):
+    monkeypatch.setattr(timing, "_sample", lambda fn, number, limit=None: 4.0)
+    (m,) = timing.interleaved({"slow": lambda: None}, repeats=10, case_budget=10).values()
+    assert len(m.times) == 2 and "2 rounds, not 10" in m.note
+
+
+# -- tt bench train -----------------------------------------------------------------------
+
+
+def test_train_json_maps_workload_to_backend_to_median_ms(tmp_path):
+    path = tmp_path / "train.json"
+    result = tt("bench", "train", "--workloads", "mlp", "--backends", "vectorized", "--repeats", "2",
+                "--json", path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(path.read_text())
+    assert data["mlp"]["vectorized"] > 0
+    assert "threads" in data and data["threads"]["blas"] == data["threads"]["torch"] or data["threads"]["torch"] is None
+    assert "Training step" in result.output and "threads:" in result.output
+
+
+def test_train_ratios_come_from_the_medians(tmp_path):
+    pytest.importorskip("torch")
+    path = tmp_path / "train.json"
+    result = tt("bench", "train", "--workloads", "mlp", "--backends", "vectorized", "--repeats", "2",
+                "--json", path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(path.read_text())
+    ratio = data["ratios_to_torch"]["mlp"]["vectorized"]
+    assert ratio == pytest.approx(data["mlp"]["vectorized"] / data["mlp"]["torch"])
+
+
+def test_ratios_to_a_reference():
+    assert train.ratios_to({"a": 2.0, "b": None, "torch": 4.0}, "torch") == {"a": 0.5}
+    assert train.ratios_to({"a": 2.0}, "torch") == {}
+
+
+def test_an_unknown_backend_is_reported_cleanly():
+    result = CliRunner().invoke(main, ["bench", "train", "--backends", "vectorised"])
+    assert result.exit_code == 1
+    assert "unknown backend 'vectorised'" in result.output and "did you mean 'vectorized'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_workload_is_reported_cleanly():
+    result = CliRunner().invoke(main, ["bench", "train", "--workloads", "mlp,resnet"])
+    assert result.exit_code == 2 and "unknown workload 'resnet'" in result.output
+
+
+def test_the_gpt_workload_matches_pytorch_shapes():
+    torch = pytest.importorskip("torch")
+    model, _, x, y = train.tinytorch_gpt()
+    theirs, _, tx, ty = train.torch_gpt(torch)
+    assert model(x).shape == tuple(theirs(tx).shape) == (16, 128, 65)
+    ours_count = sum(p.size for p in model.parameters())
+    assert ours_count == sum(p.numel() for p in theirs.parameters())
+
+
+# -- the other commands --------------------------------------------------------------------
+
+
+def test_ops_reports_matmul_against_numpy(monkeypatch):
+    monkeypatch.setattr(ops, "OPS", [ops._matmul(16)])
+    result = ops.run(["vectorized"], repeats=2)
+    label = "matmul 16x16 @ 16x16"
+    assert set(result["ms"][label]) == {"vectorized", "numpy"}
+    assert result["matmul_vs_numpy"]["vectorized"] == pytest.approx(
+        result["ms"][label]["numpy"]["forward"] / result["ms"][label]["vectorized"]["forward"])
+
+
+def test_generate_json_keys_and_model_size_from_config(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text("model: {name: gpt, d_model: 16, n_layers: 1, n_heads: 2}\ndata: {name: x, block_size: 64}\n")
+    path = tmp_path / "gen.json"
+    result = tt("bench", "generate", "--config", config, "--repeats", "1", "--json", path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(path.read_text())
+    assert data["speedup"] == pytest.approx(data["cached_tokens_per_s"] / data["uncached_tokens_per_s"])
+    assert data["model"] == {"vocab_size": 65, "d_model": 16, "n_layers": 1, "n_heads": 2, "max_seq_len": 64}
+    assert data["model_source"] == str(config) and data["new_tokens"] == 256 and data["prompt_tokens"] == 32
+
+
+def test_generate_says_when_it_falls_back_to_default_size(tmp_path):
+    size, source = generate.model_size(tmp_path / "missing.yaml")
+    assert size == generate.DEFAULT_SIZE and source.startswith("defaults")
+
+
+def test_overhead_is_per_op_and_net_of_numpy(tmp_path):
+    path = tmp_path / "overhead.json"
+    result = tt("bench", "overhead", "--ops", "10", "--repeats", "2", "--json", path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(path.read_text())
+    assert data["ops"] == 20
+    for row in data["rows"].values():
+        assert row["overhead_us"] == pytest.approx(row["tinytorch_us"] - row["numpy_us"])
+    assert "profile" not in data and "function calls" in overhead.profile(n=5, calls=1)
+
+
+# -- the report ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def results():
+    """What `tt bench all` collects, with made-up numbers."""
+    gpt_vec = {"step_ms": 100.0, "kernels": {"linear_backward": 50.0, "linear": 30.0, "gelu": 10.0}, "outside_ms": 10.0}
+    gpt_fused = {"step_ms": 90.0, "kernels": {"linear_backward": 50.0, "linear": 30.0}, "outside_ms": 10.0}
+    return {
+        "command": "tt bench all --write docs/benchmarks.md",
+        "machine": {"cpu": "Test CPU", "cores": 2, "cores_usable": 2, "python": "3.11", "numpy": "2.0",
+                    "blas": "openblas", "torch": "2.0", "date": "today", "load_average": (1.0, 1.0, 1.0)},
+        "threads": {"blas": 1, "torch": 1}, "repeats": 5, "load_average_end": (2.0, 1.0, 1.0),
+        "workloads": {"mlp": "an MLP", "gpt": "a GPT"},
+        "train": {"ms_per_step": {"mlp": {"naive": None, "vectorized": 2.0, "fused": 1.5, "torch": 2.0},
+                                  "gpt": {"naive": None, "vectorized": 100.0, "fused": 90.0, "torch": 60.0}},
+                  "ratios_to_torch": {"mlp": {"vectorized": 1.0, "fused": 0.75}, "gpt": {"vectorized": 100 / 60, "fused": 1.5}},
+                  "notes": {"gpt": {"naive": "skipped, > 20 s per call (stopped at the time limit)"}}},
+        "breakdown": {"mlp": {}, "gpt": {"vectorized": gpt_vec, "fused": gpt_fused}},
+        "ops": {"ms": {"matmul 1024x1024 @ 1024x1024": {"vectorized": {"forward": 10.0, "forward_backward": 30.0},
+                                                         "numpy": {"forward": 9.9}}},
+                "gflops": {"matmul 1024x1024 @ 1024x1024": {"vectorized": 214.7, "numpy": 216.9}},
+                "matmul_vs_numpy": {"vectorized": 0.99}, "matmul_shape": "matmul 1024x1024 @ 1024x1024", "notes": {}},
+        "generate": {"vectorized": {"backend": "vectorized", "model": generate.DEFAULT_SIZE, "model_source": "defaults",
+                                    "prompt_tokens": 32, "new_tokens": 256, "cached_tokens_per_s": 300.0,
+                                    "uncached_tokens_per_s": 30.0, "speedup": 10.0, "notes": {},
+                                    "breakdown": {"step_ms": 800.0, "kernels": {"linear": 200.0}, "outside_ms": 600.0}}},
+        "overhead": {"ops": 2000, "backend": "vectorized",
+                     "rows": {"forward + backward": {"tinytorch_us": 10.0, "numpy_us": 2.0, "overhead_us": 8.0}}},
+    }
+
+
+def test_goals_are_judged_from_the_numbers(results):
+    goals = {g.name: g for g in report.evaluate(results)}
+    assert goals["vectorized matmul >= 0.95x NumPy GEMM throughput (1024x1024 float32)"].met is True
+    assert goals["fused MLP step <= 1x PyTorch"].met is True
+    gpt = goals["fused GPT step <= 1x PyTorch"]
+    assert gpt.met is False and gpt.measured == "1.50x"
+    assert gpt.why.startswith("50% over") and "`linear_backward` 56%" in gpt.why
+    speedup = goals["fused >= 1.3x faster than vectorized on the GPT step"]
+    assert speedup.met is False and "at most 1.25x faster" in speedup.why  # GEMMs are 80% of vectorized
+    kv = goals["KV cache >= 15x faster generation (vectorized)"]
+    assert kv.met is False and "33% short" in kv.why
+    assert goals["fused CNN step <= 1.5x PyTorch"].met is None  # no cnn measured: not judged
+
+
+def test_markdown_has_the_machine_the_tables_and_the_goals(results):
+    text = report.markdown(results, report.evaluate(results))
+    assert "`tt bench all --write docs/benchmarks.md`" in text
+    assert "| CPU | Test CPU |" in text and "(1.0, 1.0, 1.0) at the start, (2.0, 1.0, 1.0) at the end" in text
+    assert "| `gpt` | skipped | 100.0 | 90.0 | 60.0 | 1.67 | 1.50 |" in text
+    assert "naive: skipped, > 20 s per call" in text
+    assert "| fused GPT step <= 1x PyTorch | <= 1x | 1.50x | **missed** |" in text
+    assert "| forward + backward | 10.00 | 2.00 | 8.00 |" in text

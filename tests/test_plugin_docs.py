@@ -1,0 +1,44 @@
+"""docs/plugins.md quotes every hook's docstring as it is in hookspecs.py, and its examples run."""
+
+import inspect
+import pathlib
+import re
+import sys
+import textwrap
+
+import pytest
+
+from tinytorch.core import hookspecs
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+GUIDE = ROOT / "docs" / "plugins.md"
+HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("tinytorch_"))
+
+
+def words(text):
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_the_guide_quotes_the_hookspec(hook):
+    guide = GUIDE.read_text()
+    doc = inspect.getdoc(getattr(hookspecs, hook))
+    assert f"### `{hook}(" in guide, f"docs/plugins.md has no '### `{hook}(...)`' heading in its hooks reference"
+    assert doc.splitlines()[0] in guide, f"docs/plugins.md lacks the first line of {hook}'s docstring: {doc.splitlines()[0]!r}"
+    assert words(doc) in words(guide), (
+        f"docs/plugins.md no longer quotes {hook}'s docstring; paste it under its heading:\n\n{doc}"
+    )
+
+
+def test_the_guide_documents_no_hook_that_does_not_exist():
+    documented = re.findall(r"^### `(tinytorch_\w+)\(", GUIDE.read_text(), re.M)
+    assert sorted(documented) == HOOKS
+
+
+def test_the_guide_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(sys, "modules", dict(sys.modules))  # the example imports a scaffolded plugin
+    namespace = {}
+    for _, block in re.findall(r"^( *)```python\n(.*?)^\1```", GUIDE.read_text(), re.S | re.M):
+        exec(compile(textwrap.dedent(block), str(GUIDE), "exec"), namespace)
