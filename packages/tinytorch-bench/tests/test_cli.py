@@ -227,7 +227,7 @@ def test_a_broken_plugin_is_shown_and_breaks_nothing(tiny, tmp_path, fake_plugin
     result = tt("plugins")
     assert result.exit_code == 0
     assert "BROKEN: ImportError: No module named 'zzz'" in result.output
-    assert "BROKEN: tinytorch_register_commands raised ZeroDivisionError" in result.output
+    assert "BROKEN: tinytorch_register_commands raised" in result.output and "ZeroDivisionError" in result.output
     assert "tinytorch-bench" in result.output
     assert tt("run", tiny, "--out", tmp_path / "run", "--set", "train.epochs=1").exit_code == 0
 
@@ -266,7 +266,8 @@ def test_lifecycle_hooks_see_the_run_and_a_failing_one_is_not_fatal(tiny, tmp_pa
     fake_plugins.install(fake_plugins.entry_point("observer", "o", observer), fake_plugins.entry_point("failing", "f", failing))
     result = tt("run", tiny, "--out", tmp_path / "run")
     assert result.exit_code == 0
-    assert "warning: plugin 'f' from 'failing' failed" in result.output and "ZeroDivisionError" in result.output
+    assert "warning: plugin 'failing:f' failed in tinytorch_run_end" in result.output
+    assert "ZeroDivisionError" in result.output
     accuracy = json.loads((tmp_path / "run" / "metrics.json").read_text())["test_accuracy"]
     assert seen == [("start", "tiny-mlp", tmp_path / "run"), ("end", accuracy)]
 

@@ -52,6 +52,11 @@ def test_full_rank_reproduces_the_layer():
     np.testing.assert_allclose(low(x).data, layer(x).data, rtol=1e-10)
 
 
+def test_a_rank_beyond_the_matrix_is_refused():
+    with pytest.raises(ValueError, match="rank must be between 1 and 4 for a 4x5 weight, found 5"):
+        LowRankLinear.from_linear(nn.Linear(5, 4), 5)
+
+
 def test_float32_layers_stay_float32_and_train():
     low = LowRankLinear.from_linear(nn.Linear(16, 12), 3)
     assert low.down.weight.dtype == np.float32 and low.up.weight.dtype == np.float32

@@ -41,6 +41,10 @@ class LowRankLinear(nn.Module):
     @classmethod
     def from_linear(cls, layer, rank):
         """The best rank-``rank`` approximation of ``layer`` (same bias, same fused activation)."""
+        most = min(layer.in_features, layer.out_features)
+        if not 1 <= rank <= most:
+            raise ValueError(f"rank must be between 1 and {most} for a {layer.out_features}x{layer.in_features} weight, "
+                             f"found {rank}")
         u, s, vt = np.linalg.svd(layer.weight.data.astype(np.float64), full_matrices=False)
         # sqrt(s) on each side keeps both factors on the same scale, which fine-tuning likes.
         root = np.sqrt(s[:rank])
@@ -93,18 +97,12 @@ def factorize(model, rank=None, energy=None):
         new = replacement(model)
         return (model, {}) if new is None else (new, {"": new.rank})
     ranks = {}
-    for prefix, parent in list(model.named_modules()):
-        children = list(parent.named_children())
-        swaps = {name: replacement(child) for name, child in children if type(child) is nn.Linear}
-        swaps = {name: new for name, new in swaps.items() if new is not None}
-        if not swaps:
-            continue
-        for name, new in swaps.items():
-            ranks[f"{prefix}.{name}" if prefix else name] = new.rank
-        # Assign every child again, in order, so containers such as Sequential keep their
-        # order whether or not assigning a name moves it to the end of the module's dict.
-        for name, child in children:
-            setattr(parent, name, swaps.get(name, child))
+    for prefix, parent in list(model.named_modules()):  # a list: we change the tree as we go
+        for name, child in list(parent.named_children()):
+            new = replacement(child) if type(child) is nn.Linear else None
+            if new is not None:
+                setattr(parent, name, new)  # a Sequential keeps the new layer in the old one's place
+                ranks[f"{prefix}.{name}" if prefix else name] = new.rank
     return model, ranks
 
 

@@ -21,6 +21,7 @@ Read next: ``runner.py``, which does the work behind ``tt run``.
 """
 
 import json
+import warnings
 from pathlib import Path
 
 import click
@@ -66,7 +67,11 @@ def fail(message, code):
 def add_plugin_commands(group):
     """Ask every plugin for commands; one that raises is recorded against its plugin."""
     group.commands = dict(group.builtin_commands)  # start clean: plugins may have changed
-    plugins.host().call_each("tinytorch_register_commands", cli=group)
+    with warnings.catch_warnings(record=True) as caught:  # a clean line, not a Python warning
+        warnings.simplefilter("always", RuntimeWarning)
+        plugins.host().call_each("tinytorch_register_commands", cli=group)
+    for warning in caught:
+        click.echo(f"warning: {warning.message}", err=True)
     for name, command in group.builtin_commands.items():
         if group.commands.get(name) is not command:
             click.echo(f"warning: a plugin tried to replace the built-in command {name!r}; ignored", err=True)
@@ -138,7 +143,7 @@ def list_plugins():
     for kind in plugins.KINDS:
         for name, dists in host.conflicts(kind).items():
             console.print(
-                f"[red]conflict:[/red] {kind[:-1]} {name!r} is registered by "
+                f"[red]conflict:[/red] {plugins.SINGULAR[kind]} {name!r} is registered by "
                 f"{' and '.join(map(repr, dists))}; uninstall one, or choose with TINYTORCH_PLUGINS"
             )
 

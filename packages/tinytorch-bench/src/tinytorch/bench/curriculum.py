@@ -80,6 +80,8 @@ class CourseModule:
         return tuple(dict.fromkeys(path.split("/")[1] for path in self.files))
 
 
+# Each module lists its focused, fast tests; the slow end-to-end ones (`tt bench`, whole
+# Olympics runs) stay out, so `tt modules` can run every module's tests in well under a minute.
 MODULES = (
     CourseModule(1, "tensor", code("core", "tensor.py"),
                  tests("core", "test_tensor.py", "test_broadcasting_properties.py")),
@@ -110,14 +112,14 @@ MODULES = (
                  tests("text", "test_generation.py") + tests("optim", "test_passes.py")),
     CourseModule(15, "profiling", code("bench", "profiler.py"), tests("bench", "test_profiler.py")),
     CourseModule(16, "acceleration", code("core", "backend.py", "vectorized.py") + code("naive", "backend.py")
-                 + code("fused", "backend.py"),
+                 + code("fused", "backend.py") + code("bench", "benchmarks/train.py"),
                  tests("core", "test_backend.py", "test_conformance.py") + tests("naive", "test_conformance.py")
                  + tests("fused", "test_fused.py", "test_conformance.py")),
     CourseModule(17, "quantization", code("optim", "passes/quantize.py"), tests("optim", "test_passes_quantize.py")),
     CourseModule(18, "compression", code("optim", "passes/prune.py", "passes/distill.py"),
                  tests("optim", "test_passes_prune.py", "test_passes_distill.py")),
-    CourseModule(19, "benchmarking", code("bench", "olympics.py", "leaderboard.py"),
-                 tests("bench", "test_olympics.py")),
+    CourseModule(19, "benchmarking", code("bench", "olympics.py", "leaderboard.py", "benchmarks/timing.py"),
+                 tests("bench", "test_olympics.py", "test_leaderboard.py")),
 )
 OLYMPICS_NOTE = ("After 19 benchmarking: the TorchPerf Olympics, configs/olympics/*.yaml "
                  "(rules: tt events; run one with tt run).")

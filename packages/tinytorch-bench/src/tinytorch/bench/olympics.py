@@ -32,7 +32,7 @@ from tinytorch.core.plugins import nearest
 
 
 def ratios(baseline, optimized):
-    """``speedup``, ``compression`` and ``accuracy_ratio`` of ``optimized`` over ``baseline``."""
+    """``speedup``, ``compression``, ``accuracy_ratio`` and ``accuracy_drop`` (a fraction)."""
     return {
         "speedup": baseline["latency_ms"]["p50"] / optimized["latency_ms"]["p50"],
         "compression": baseline["model_bytes"] / optimized["model_bytes"],
@@ -207,32 +207,37 @@ def warnings(baseline, optimized, epochs_trained):
     return found
 
 
-# (label, how to read it from a benchmark section, format, "lower" or "higher" is better)
+# (label, how to read it from a benchmark section, format, whether higher is better)
 ROWS = (
-    ("accuracy", lambda m: m["accuracy"], "{:.2%}", "higher"),
-    ("latency p50 (ms)", lambda m: m["latency_ms"]["p50"], "{:.4f}", "lower"),
-    ("latency p90 (ms)", lambda m: m["latency_ms"]["p90"], "{:.4f}", "lower"),
-    ("throughput (examples/s)", lambda m: m["throughput"], "{:,.0f}", "higher"),
-    ("model bytes", lambda m: m["model_bytes"], "{:,}", "lower"),
-    ("peak memory bytes", lambda m: m["peak_memory_bytes"], "{:,}", "lower"),
-    ("parameters", lambda m: m["parameters"], "{:,}", "lower"),
-    ("FLOPs per example", lambda m: m["flops"], "{:,}", "lower"),
+    ("accuracy", lambda m: m["accuracy"], "{:.2%}", True),
+    ("latency p50 (ms)", lambda m: m["latency_ms"]["p50"], "{:.4f}", False),
+    ("latency p90 (ms)", lambda m: m["latency_ms"]["p90"], "{:.4f}", False),
+    ("throughput (examples/s)", lambda m: m["throughput"], "{:,.0f}", True),
+    ("model bytes", lambda m: m["model_bytes"], "{:,}", False),
+    ("peak memory bytes", lambda m: m["peak_memory_bytes"], "{:,}", False),
+    ("parameters", lambda m: m["parameters"], "{:,}", False),
+    ("FLOPs per example", lambda m: m["flops"], "{:,}", False),
 )
 
 
 def comparison_table(metrics):
-    """Baseline against optimized, one row per measurement, then the passes and the event's score."""
+    """Baseline against optimized, one row per measurement, then the passes and the event's score.
+
+    The change column is optimized / baseline (accuracy: the difference in points), green
+    where the optimized model is better, red where it is worse.
+    """
     base, opt = metrics["baseline"], metrics["optimized"]
     table = Table(title=f"{metrics['name']}: baseline vs optimized")
     for heading in ("", "baseline", "optimized", "change"):
         table.add_column(heading, justify="right" if heading else "left")
-    for label, get, fmt, better in ROWS:
+    for label, get, fmt, higher_is_better in ROWS:
         b, o = get(base), get(opt)
         if label == "accuracy":
             change = f"{100 * (o - b):+.2f} points"
         else:
             change = f"{o / b:.3f}x" if b else "-"
-        table.add_row(label, fmt.format(b), fmt.format(o), change)
+        style = "" if o == b else ("green" if (o > b) == higher_is_better else "red")
+        table.add_row(label, fmt.format(b), fmt.format(o), Text(change, style=style))
     parts = [table]
     for report in metrics["passes"]:
         details = ", ".join(f"{k}={_short(v)}" for k, v in report.items() if k != "name")

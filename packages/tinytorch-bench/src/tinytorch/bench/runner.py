@@ -36,6 +36,7 @@ import copy
 import inspect
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,15 +217,13 @@ def seed_everything(seed):
 
 def notify(hook, console, **kwargs):
     """Call a lifecycle hook in every plugin; one that raises is reported, the run goes on."""
-    host = plugins.host()
-    before = {key: info.error for key, info in host.plugins.items()}
-    host.call_each(hook, **kwargs)
-    for key, info in host.plugins.items():
-        if info.error != before.get(key):
-            console.print("[yellow]warning:[/] " + escape(
-                f"plugin {info.name!r} from {info.dist!r} failed: {info.error}; "
-                f"the run goes on without it"
-            ))
+    # call_each isolates each plugin and warns about a failure; show that as a console
+    # line instead of a Python warning with a file name and a source line.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        plugins.host().call_each(hook, **kwargs)
+    for warning in caught:
+        console.print("[yellow]warning:[/] " + escape(str(warning.message)))
 
 
 # -- 2. data, model, trainer ---------------------------------------------------------------
@@ -465,12 +464,15 @@ def compete(run, trainer, info, metrics, console):
 
 
 def make_finetune(config, default_loader, console, epochs_trained):
-    """``finetune(model, epochs, loss_fn=None, train_loader=None)`` for the passes: a Trainer
-    with the config's optimizer; ``epochs_trained`` collects how many epochs ran."""
+    """``finetune(model, epochs, loss_fn=None, train_loader=None)`` for the passes: a short
+    training run with the config's optimizer and schedule (a cosine schedule anneals over
+    the fine-tuning epochs); ``epochs_trained`` collects how many epochs ran."""
 
     def finetune(model, epochs, loss_fn=None, train_loader=None):
-        tuner = optim.Trainer(model, make_optimizer(model, config["train"]["optimizer"]),
-                              loss_fn or nn.CrossEntropyLoss(), train_loader or default_loader)
+        loader = train_loader or default_loader
+        optimizer = make_optimizer(model, config["train"]["optimizer"])
+        tuner = optim.Trainer(model, optimizer, loss_fn or nn.CrossEntropyLoss(), loader,
+                              scheduler=make_schedule(optimizer, config["train"]["schedule"], epochs, len(loader)))
         with RichProgress(console) as progress:
             tuner.progress = progress
             history = tuner.fit(epochs)

@@ -44,7 +44,7 @@ KINDS = {
     "dataset": ("datasets", "a dataset", ["tinytorch-core", "numpy"], []),
     "model": ("models", "a model", ["tinytorch-core", "tinytorch-nn"], []),
     "event": ("events", "a TorchPerf Olympics event", ["tinytorch-core", "tinytorch-bench"], []),
-    "command": (None, "a `tt` subcommand", ["tinytorch-bench", "click"], []),
+    "command": (None, "a `tt` subcommand", ["tinytorch-core", "tinytorch-bench", "click"], []),
 }
 
 NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*\Z")
@@ -135,7 +135,7 @@ def new_plugin(name, kind="pass", directory="."):
         for relative, template in files.items():
             path = package / relative
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(string.Template(template.read_text()).substitute(values))
+            path.write_text(string.Template(template.read_text("utf-8")).substitute(values), "utf-8")
         os.rename(package, target)  # one step: the package appears whole or not at all
     finally:
         shutil.rmtree(staging, ignore_errors=True)

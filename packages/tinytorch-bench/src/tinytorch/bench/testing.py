@@ -4,7 +4,7 @@
 
     def test_my_pass():
         result = check_pass(MyPass, {"threshold": 0.05})
-        assert result.parameters_after < result.parameters_before
+        assert result.accuracy_after > 0.9 * result.accuracy_before
 
 ``check_pass`` builds a small model from a config section, trains it briefly on real
 data, and then follows the runner's steps and the pass contract
@@ -23,7 +23,7 @@ Backends have their helper in core: ``tinytorch.core.testing``.
 ``plugin_installed(module)`` makes TinyTorch see a hook module as if pip had installed
 it, for the length of a ``with`` block: a plugin's tests can run before it is packaged.
 
-Read next: ``scaffold.py``, whose pass template's tests call this.
+Read next: ``docs/plugins.md`` at the repository root, the guide to writing plugins.
 """
 
 import contextlib

@@ -23,6 +23,7 @@ from . import hookspecs
 
 GROUP = "tinytorch"
 KINDS = ("backends", "passes", "models", "datasets", "events")
+SINGULAR = {"backends": "backend", "passes": "pass", "models": "model", "datasets": "dataset", "events": "event"}
 BUILTIN_DISTRIBUTIONS = frozenset(
     ["tinytorch-core", "tinytorch-nn", "tinytorch-text", "tinytorch-optim", "tinytorch-bench"]
 )
@@ -178,10 +179,10 @@ class PluginHost:
         if name in self._conflicts[kind]:
             dists = " and ".join(repr(d) for d in self._conflicts[kind][name])
             raise PluginConflictError(
-                f"{kind[:-1]} {name!r} is registered by both {dists}; uninstall one, or "
+                f"{SINGULAR[kind]} {name!r} is registered by both {dists}; uninstall one, or "
                 f"choose which plugins load with TINYTORCH_PLUGINS"
             )
-        message = f"unknown {kind[:-1]} {name!r}; installed {kind}: {', '.join(found) or '(none)'}"
+        message = f"unknown {SINGULAR[kind]} {name!r}; installed {kind}: {', '.join(found) or '(none)'}"
         hint = nearest(name, found)
         if hint:
             message += f"; did you mean {hint!r}?"

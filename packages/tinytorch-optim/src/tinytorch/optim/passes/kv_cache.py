@@ -52,6 +52,7 @@ class KVCache(Pass):
         new = max(1, min(o["check_tokens"], model.max_seq_len - prompt.shape[1]))
         timings = {}
         for use_cache in (False, True):
+            model.generate(prompt, 1, temperature=0, use_cache=use_cache)  # warm-up, untimed
             start = time.perf_counter()
             tokens = model.generate(prompt, new, temperature=0, use_cache=use_cache)
             timings[use_cache] = (time.perf_counter() - start, tokens)
