@@ -231,3 +231,16 @@ def test_tied_parameters_appear_under_each_name_and_load():
     assert len(list(tied.parameters())) == 2
     tied.load_state_dict({name: np.full(v.shape, 3, np.float32) for name, v in tied.state_dict().items()})
     np.testing.assert_array_equal(shared.weight.data, np.full((2, 2), 3))
+
+
+def test_deleting_plain_registered_and_missing_attributes():
+    import tinytorch.nn as nn
+
+    layer = nn.Linear(2, 2)
+    layer.note = "plain"
+    del layer.note
+    assert not hasattr(layer, "note")
+    del layer.bias
+    assert "bias" not in dict(layer.named_parameters())
+    with pytest.raises(AttributeError):
+        del layer.missing

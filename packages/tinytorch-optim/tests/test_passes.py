@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from tinytorch import nn
 from tinytorch.core import Tensor, UnknownNameError, plugins
 from tinytorch.optim.passes import KVCache, PassContext, QuantizedLinear, apply_passes, validate_passes
@@ -24,9 +25,9 @@ def test_an_unknown_pass_lists_the_installed_ones_and_the_nearest():
 
 
 @pytest.mark.parametrize("entry, message", [
-    ({"name": "prune", "sparsity": 1.0}, r"passes.1 \(prune\): prune: sparsity must be a fraction in \[0, 1\)"),
-    ({"name": "kv-cache"}, r"passes.1 \(kv-cache\): kv-cache: cached generation needs a GPT-style model.*Sequential"),
-    ({"name": "quantize", "bitz": 8}, r"passes.1 \(quantize\): quantize: unknown option 'bitz'.*did you mean 'bits'"),
+    ({"name": "prune", "sparsity": 1.0}, r"passes.1: prune: sparsity must be a fraction in \[0, 1\)"),
+    ({"name": "kv-cache"}, r"passes.1: kv-cache: cached generation needs a GPT-style model.*Sequential"),
+    ({"name": "quantize", "bitz": 8}, r"passes.1: quantize: unknown option 'bitz'.*did you mean 'bits'"),
 ])
 def test_validation_names_the_pass_and_what_is_wrong(entry, message):
     with pytest.raises(ValueError, match=message):

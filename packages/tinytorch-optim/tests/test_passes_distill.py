@@ -4,6 +4,7 @@ import types
 
 import numpy as np
 import pytest
+
 from tinytorch import nn
 from tinytorch.core import Tensor, hookimpl, plugins
 from tinytorch.core.testing import gradcheck

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from tinytorch import nn
 from tinytorch.core import Tensor
 from tinytorch.optim import SGD

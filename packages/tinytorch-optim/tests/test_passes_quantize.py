@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+
 from tinytorch import nn
 from tinytorch.core import Tensor, no_grad
 from tinytorch.core.data import DataLoader, load_dataset
 from tinytorch.optim import Adam, Trainer
-from tinytorch.optim.passes import PassContext, QuantizedConv2d, QuantizedLinear, Quantize, quantize
+from tinytorch.optim.passes import PassContext, Quantize, QuantizedConv2d, QuantizedLinear, quantize
 from tinytorch.optim.passes.quantize import dequantize, quantize_per_channel
 
 

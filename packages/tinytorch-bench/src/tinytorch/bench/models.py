@@ -42,8 +42,7 @@ def mlp(info, hidden=(128,), activation="relu", dropout=0.0, batchnorm=False):
     hidden = _positive_ints("hidden", hidden)
     act = _choice("activation", activation, ACTIVATIONS)
     dropout = _probability("dropout", dropout)
-    if not isinstance(batchnorm, bool):
-        raise ValueError(f"batchnorm: expected true or false, found {batchnorm!r}")
+    batchnorm = _flag("batchnorm", batchnorm)
     layers, width = [nn.Flatten()], _num_inputs(info)
     for size in hidden:
         layers += [nn.Linear(width, size), *([nn.BatchNorm1d(size)] if batchnorm else []), act()]
@@ -54,12 +53,13 @@ def mlp(info, hidden=(128,), activation="relu", dropout=0.0, batchnorm=False):
     return nn.Sequential(*layers)
 
 
-def lenet(info, channels=(6, 16), kernel_size=None, hidden=(120, 84), dropout=0.0):
+def lenet(info, channels=(6, 16), kernel_size=None, hidden=(120, 84), dropout=0.0, batchnorm=False):
     """Conv-ReLU-MaxPool blocks with ``channels`` filters each, then an MLP of ``hidden``.
 
     Convolutions pad to keep the image size ("same"), so each block only halves it:
     28x28 MNIST ends at 7x7, 8x8 digits at 2x2. ``kernel_size`` defaults to LeNet-5's 5
     for images of 16 pixels and more, and to 3 for small ones such as the 8x8 digits.
+    ``batchnorm: true`` adds a BatchNorm2d between each convolution and its ReLU.
     """
     shape = tuple(info["input_shape"])
     if len(shape) != 3:
@@ -71,6 +71,7 @@ def lenet(info, channels=(6, 16), kernel_size=None, hidden=(120, 84), dropout=0.
     channels = _positive_ints("channels", channels)
     hidden = _positive_ints("hidden", hidden, allow_empty=True)
     dropout = _probability("dropout", dropout)
+    batchnorm = _flag("batchnorm", batchnorm)
     if kernel_size is None:
         kernel_size = 5 if min(height, width) >= 16 else 3
     if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
@@ -85,6 +86,7 @@ def lenet(info, channels=(6, 16), kernel_size=None, hidden=(120, 84), dropout=0.
     for out_channels in channels:
         layers += [
             nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2),
+            *([nn.BatchNorm2d(out_channels)] if batchnorm else []),
             nn.ReLU(),
             nn.MaxPool2d(2),
         ]
@@ -124,6 +126,12 @@ def _choice(name, value, choices):
             + (f"; did you mean {hint!r}?" if hint else "")
         )
     return choices[value]
+
+
+def _flag(name, value):
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: expected true or false, found {value!r}")
+    return value
 
 
 def _probability(name, value):

@@ -34,7 +34,6 @@ import tracemalloc
 from dataclasses import asdict, dataclass
 
 import numpy as np
-
 from rich.table import Table
 
 from tinytorch.core import Tensor, no_grad

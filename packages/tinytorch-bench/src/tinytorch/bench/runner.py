@@ -48,7 +48,6 @@ import tinytorch.nn as nn
 import tinytorch.optim as optim
 from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import ChecksumError, DataLoader, DatasetNotFoundError, load_dataset
-
 from tinytorch.optim.passes import PassContext, apply_passes, validate_passes
 
 from . import dashboard, olympics, plot, profiler
@@ -256,7 +255,7 @@ def check_passes(config, model, info, source):
     try:
         validate_passes(config["passes"], model, info)
     except ValueError as error:
-        where = str(error).partition(" ")[0]  # "passes.1"
+        where = str(error).partition(":")[0]  # "passes.1"
         raise ConfigError([source.problem(where, str(error))]) from None
 
 

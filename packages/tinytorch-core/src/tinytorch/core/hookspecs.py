@@ -35,13 +35,14 @@ def tinytorch_register_passes(register):
     - ``validate(options, model, info) -> None``, called before training with the
       entry's options (the ``passes:`` entry without ``name``), the model the config
       builds (untrained) and the dataset's info dict; raise ValueError saying what is
-      wrong (an unknown option, a value out of range, a model the pass cannot handle);
+      wrong (an unknown option, a value out of range, a model the pass cannot handle),
+      the message starting with the pass's name (``"prune: sparsity must be ..."``);
     - ``apply(model, options, context) -> model``, called after training, in list order;
       return the optimized model (changed in place or new). ``context`` is a
       ``tinytorch.optim.passes.PassContext``: ``train_loader``, ``test_loader``,
       ``info``, ``config``, ``finetune(model, epochs, loss_fn=None, train_loader=None)``
-      (trains with the config's optimizer) and ``report``, a dict for what the pass
-      measured (it goes into the run's ``metrics.json``).
+      (trains with the config's optimizer and schedule) and ``report``, a dict for what
+      the pass measured (it goes into the run's ``metrics.json``).
     """
 
 

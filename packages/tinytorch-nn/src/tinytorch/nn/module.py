@@ -77,8 +77,9 @@ class Module:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name):
-        if not self._forget(name):
-            object.__delattr__(self, name)
+        plain = name in self.__dict__
+        if not self._forget(name) and not plain:
+            object.__delattr__(self, name)  # raises the usual AttributeError
 
     def _forget(self, name):
         """Drop ``name`` from every store; True if it was a parameter, buffer or child."""

@@ -9,8 +9,9 @@
 Every command measures all installed backends unless ``--backends`` names some, and
 PyTorch when it is importable. ``--threads N`` sets NumPy's BLAS (and PyTorch) to N
 threads; without it PyTorch gets as many as the BLAS already has. On a machine busier
-than its core count, ``--threads 1`` gives steadier numbers: a second BLAS thread mostly
-waits for a core.
+than its core count, ``--threads 1 --clock cpu`` gives steadier numbers: a second BLAS
+thread mostly waits for a core, and CPU time leaves out the moments another process had
+ours (see ``timing.set_clock``).
 
 tinytorch-bench's entry point ``benchmarks = "tinytorch.bench.benchmarks.commands"``
 names this module; ``tinytorch_register_commands`` at the bottom is the hook.
@@ -30,7 +31,7 @@ from tinytorch.core import get_backend, hookimpl, plugins
 
 from ..outputs import write_atomic
 from . import generate as generate_bench
-from . import kernels, machine, overhead as overhead_bench, ops as ops_bench, report
+from . import machine, overhead as overhead_bench, ops as ops_bench, report, timing
 from . import train as train_bench
 
 
@@ -43,16 +44,21 @@ def _backends(names):
     return chosen
 
 
-def _setup(console, threads, use_torch=True):
-    """PyTorch (or None) and the thread counts, set as asked and announced."""
+def _setup(console, threads, clock, use_torch=True):
+    """PyTorch (or None) and the thread counts, set as asked and announced; the clock chosen."""
     torch = machine.torch_or_none() if use_torch else None
     if threads:
         machine.set_threads(threads, torch)
     elif torch is not None:
         machine.match_torch_threads(torch)
     counts = {"blas": machine.blas()[1], "torch": torch.get_num_threads() if torch else None}
+    if clock == "cpu" and (counts["blas"] or 1) > 1:
+        raise click.UsageError(f"--clock cpu adds up the CPU time of all {counts['blas']} BLAS threads; "
+                               "use it with --threads 1")
+    timing.set_clock(clock)
     torch_text = f", PyTorch {counts['torch']}" if torch else ", PyTorch not installed" if use_torch else ""
-    console.print(f"threads: NumPy BLAS {counts['blas']}{torch_text}; load average {machine.load_average()}")
+    console.print(f"threads: NumPy BLAS {counts['blas']}{torch_text}; clock: {clock}; "
+                  f"load average {machine.load_average()}")
     return torch, counts
 
 
@@ -85,6 +91,8 @@ repeats_option = click.option("--repeats", type=click.IntRange(1), default=15, s
                               help="timed rounds per contender (medians are reported)")
 threads_option = click.option("--threads", type=click.IntRange(1),
                               help="BLAS and PyTorch threads [default: PyTorch matches NumPy's BLAS]")
+clock_option = click.option("--clock", type=click.Choice(sorted(timing.CLOCKS)), default="wall", show_default=True,
+                            help="wall time, or the process's CPU time (steadier on a busy machine; needs --threads 1)")
 json_option = click.option("--json", "json_path", type=click.Path(dir_okay=False), help="also write the results as JSON")
 torch_option = click.option("--torch/--no-torch", "use_torch", default=True, show_default=True,
                             help="measure PyTorch too, when it is importable")
@@ -99,14 +107,15 @@ def bench():
 @backends_option
 @repeats_option
 @threads_option
+@clock_option
 @click.option("--limit", type=float, default=10.0, show_default=True, help="seconds one call may take before it is skipped")
 @torch_option
 @json_option
-def ops_command(backend_names, repeats, threads, limit, use_torch, json_path):
+def ops_command(backend_names, repeats, threads, clock, limit, use_torch, json_path):
     """Matmul (vs raw NumPy GEMM), conv2d, attention and layer norm per backend."""
     console = Console()
     backends = _backends(backend_names)
-    torch, counts = _setup(console, threads, use_torch)
+    torch, counts = _setup(console, threads, clock, use_torch)
     with _progress(console) as on_sample:
         result = ops_bench.run(backends, repeats, limit, torch, on_sample)
     _show(console, report.ops_section(result))
@@ -118,10 +127,11 @@ def ops_command(backend_names, repeats, threads, limit, use_torch, json_path):
 @click.option("--workloads", default="mlp,cnn,gpt", show_default=True, help="comma-separated: mlp, cnn, gpt")
 @repeats_option
 @threads_option
+@clock_option
 @click.option("--limit", type=float, default=20.0, show_default=True, help="seconds one step may take before it is skipped")
 @torch_option
 @json_option
-def train_command(backend_names, workloads, repeats, threads, limit, use_torch, json_path):
+def train_command(backend_names, workloads, repeats, threads, clock, limit, use_torch, json_path):
     """One training step (forward, backward, optimizer) of mlp, cnn and gpt."""
     console = Console()
     backends = _backends(backend_names)
@@ -130,7 +140,7 @@ def train_command(backend_names, workloads, repeats, threads, limit, use_torch, 
     if unknown:
         raise click.BadParameter(f"unknown workload {unknown[0]!r}; expected some of "
                                  f"{', '.join(train_bench.WORKLOADS)}", param_hint="--workloads")
-    torch, counts = _setup(console, threads, use_torch)
+    torch, counts = _setup(console, threads, clock, use_torch)
     with _progress(console) as on_sample:
         result = train_bench.run(backends, chosen, repeats, limit, torch, on_sample)
     _show(console, report.train_section(result, _workload_texts()))
@@ -148,12 +158,13 @@ def _workload_texts():
               help="milestone config the model size is read from (defaults when missing)")
 @click.option("--repeats", type=click.IntRange(1), default=3, show_default=True, help="timed rounds per mode")
 @threads_option
+@clock_option
 @json_option
-def generate_command(backend, config, repeats, threads, json_path):
+def generate_command(backend, config, repeats, threads, clock, json_path):
     """Tokens per second with and without the KV cache (256 new tokens, 32-token prompt)."""
     console = Console()
     backend = _backends([backend] if backend else [])[0] if backend else get_backend().name
-    _setup(console, threads, use_torch=False)
+    _setup(console, threads, clock, use_torch=False)
     with _progress(console) as on_sample:
         result = generate_bench.run(backend, config, repeats=repeats,
                                     on_sample=lambda d, t: on_sample(f"generate on {backend}", d, t))
@@ -164,11 +175,13 @@ def generate_command(backend, config, repeats, threads, json_path):
 @bench.command("overhead")
 @click.option("--ops", "n", type=click.IntRange(1), default=1000, show_default=True, help="steps in the chain (2 ops each)")
 @repeats_option
+@clock_option
 @click.option("--profile", is_flag=True, help="also print cProfile's top functions: where the overhead goes")
 @json_option
-def overhead_command(n, repeats, profile, json_path):
+def overhead_command(n, repeats, clock, profile, json_path):
     """The autograd engine's cost per op, beyond the NumPy kernel, in microseconds."""
     console = Console()
+    _setup(console, 1, clock, use_torch=False)  # 1-element ops never use a second thread
     with _progress(console) as on_sample:
         result = overhead_bench.run(n, repeats, on_sample=lambda d, t: on_sample("overhead", d, t))
     _show(console, report.overhead_section(result))
@@ -181,18 +194,20 @@ def overhead_command(n, repeats, profile, json_path):
 @backends_option
 @repeats_option
 @threads_option
+@clock_option
 @click.option("--limit", type=float, default=20.0, show_default=True, help="seconds one call may take before it is skipped")
 @click.option("--write", "doc_path", type=click.Path(dir_okay=False), help="write the report, e.g. docs/benchmarks.md")
 @json_option
-def all_command(backend_names, repeats, threads, limit, doc_path, json_path):
+def all_command(backend_names, repeats, threads, clock, limit, doc_path, json_path):
     """Every benchmark, the goals met or missed, and (with --write) docs/benchmarks.md."""
     console = Console()
     backends = _backends(backend_names)
     start = machine.describe()
-    torch, counts = _setup(console, threads)
+    torch, counts = _setup(console, threads, clock)
     start.update(torch_threads=counts["torch"])
-    results = {"command": _command_line(backend_names, repeats, threads, limit, doc_path),
-               "machine": start, "threads": counts, "repeats": repeats, "workloads": _workload_texts()}
+    results = {"command": _command_line(backend_names, repeats, threads, clock, limit, doc_path),
+               "machine": start, "threads": counts, "clock": clock, "repeats": repeats,
+               "workloads": _workload_texts()}
     with _progress(console) as on_sample:
         results["train"] = train_bench.run(backends, tuple(train_bench.WORKLOADS), repeats, limit, torch, on_sample)
         on_sample("where the step's time goes", 0, None)
@@ -214,11 +229,12 @@ def all_command(backend_names, repeats, threads, limit, doc_path, json_path):
     _write_json(json_path, {**results, "goals": [vars(g) for g in goals]})
 
 
-def _command_line(backend_names, repeats, threads, limit, doc_path):
+def _command_line(backend_names, repeats, threads, clock, limit, doc_path):
     parts = ["tt bench all"]
     parts += [f"--backends {','.join(backend_names)}"] if backend_names else []
     parts += [f"--repeats {repeats}"] if repeats != 15 else []
     parts += [f"--threads {threads}"] if threads else []
+    parts += [f"--clock {clock}"] if clock != "wall" else []
     parts += [f"--limit {limit:g}"] if limit != 20.0 else []
     parts += [f"--write {doc_path}"] if doc_path else []
     return " ".join(parts)

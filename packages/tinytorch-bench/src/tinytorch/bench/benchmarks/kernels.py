@@ -14,11 +14,12 @@ the absolute numbers (``train.py`` measures those, unwrapped).
 Read next: ``report.py``, which turns these shares into the "why" of a missed goal.
 """
 
-import time
 from collections import defaultdict
 
 from tinytorch.core import get_backend
 from tinytorch.core.backend import COMPOSITES, PRIMITIVES
+
+from . import timing
 
 KERNELS = PRIMITIVES + COMPOSITES + tuple(name + "_backward" for name in COMPOSITES)
 
@@ -36,11 +37,11 @@ def breakdown(step, backend, steps=3):
             if depth[0]:
                 return kernel(*args, **kwargs)
             depth[0] += 1
-            start = time.perf_counter()
+            start = timing.clock()
             try:
                 return kernel(*args, **kwargs)
             finally:
-                seconds[name] += time.perf_counter() - start
+                seconds[name] += timing.clock() - start
                 depth[0] -= 1
 
         return call
@@ -49,10 +50,10 @@ def breakdown(step, backend, steps=3):
     for name in KERNELS:
         setattr(be, name, timed(name, getattr(be, name)))
     try:
-        start = time.perf_counter()
+        start = timing.clock()
         for _ in range(steps):
             step()
-        total = (time.perf_counter() - start) / steps
+        total = (timing.clock() - start) / steps
     finally:
         for name in KERNELS:
             del be.__dict__[name]

@@ -142,13 +142,17 @@ def _notes(notes):
     return ("\n\n" + "\n".join(lines)) if lines else ""
 
 
-def machine_section(machine, threads, load_end=None):
+CLOCK_TEXT = {"wall": "wall time", "cpu": "the process's CPU time (`--clock cpu`, one thread)"}
+
+
+def machine_section(machine, threads, clock="wall", load_end=None):
     m = machine
     load = f"{m['load_average']} at the start" + (f", {load_end} at the end" if load_end else "")
     return "\n".join(["## Machine", "", _table(("", ""), [
         ("CPU", m["cpu"]), ("cores", f"{m['cores']} ({m['cores_usable']} usable)"),
         ("Python", m["python"]), ("NumPy", m["numpy"]), ("BLAS", m["blas"]),
         ("threads", f"BLAS {threads['blas']}, PyTorch {threads['torch'] or '-'}"),
+        ("timed by", CLOCK_TEXT[clock]),
         ("PyTorch", m["torch"] or "not installed"), ("date", m["date"]),
         ("load average (1, 5, 15 min)", load),
     ]), "", "The load average counts processes wanting a core; above the core count, other work "
@@ -242,6 +246,10 @@ METHOD = """## How it was measured
 - The reference models fold each ReLU into the layer before it (`activation="relu"`), as
   the transformer block folds its GELU; the maths is the same as PyTorch's separate ReLU.
 - PyTorch gets as many threads as NumPy's BLAS; both counts are in the machine table.
+- With `--clock cpu` a call is timed by the CPU time our process used, not by the wall
+  clock: on a machine with more runnable processes than cores, wall time would also count
+  the moments another process had our core. It is only fair with one thread, which is why
+  it requires `--threads 1`. The time limit for skipping a call is wall time.
 - Data and weights are random: a step costs the same whatever the numbers are."""
 
 
@@ -253,7 +261,7 @@ def markdown(results, goals):
              f"({results['repeats']} rounds unless noted).")
     sections = [
         "# Benchmarks\n\n" + intro,
-        machine_section(results["machine"], results["threads"], results["load_average_end"]),
+        machine_section(results["machine"], results["threads"], results["clock"], results["load_average_end"]),
         goals_section(goals),
         train_section(results["train"], results["workloads"], results["breakdown"]),
         ops_section(results["ops"]),

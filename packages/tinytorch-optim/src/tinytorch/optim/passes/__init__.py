@@ -26,7 +26,7 @@ from .base import Pass, PassContext
 from .distill import Distill, distillation_loss
 from .kv_cache import KVCache
 from .prune import Prune
-from .quantize import QuantizedConv2d, QuantizedLinear, Quantize, quantize
+from .quantize import Quantize, QuantizedConv2d, QuantizedLinear, quantize
 
 __all__ = [
     "Distill", "KVCache", "Pass", "PassContext", "Prune", "Quantize", "QuantizedConv2d",
@@ -48,15 +48,16 @@ def _split(entry):
 def validate_passes(pass_configs, model, info):
     """Check each pass's options against ``model`` (built, untrained) before any work.
 
-    Raises ValueError naming the pass by its place in the list (``passes.1 (prune): ...``).
-    An unknown pass name raises ``UnknownNameError`` listing the installed passes.
+    Raises ValueError with the pass's place in the list in front of its message
+    (``passes.1: prune: sparsity must be ...``). An unknown pass name raises
+    ``UnknownNameError`` listing the installed passes.
     """
     for i, entry in enumerate(pass_configs):
         name, options = _split(entry)
         try:
             plugins.lookup("passes", name)().validate(options, model, info)
         except ValueError as error:
-            raise ValueError(f"passes.{i} ({name}): {error}") from None
+            raise ValueError(f"passes.{i}: {error}") from None
 
 
 def apply_passes(model, pass_configs, context):

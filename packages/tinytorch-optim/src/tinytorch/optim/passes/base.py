@@ -15,8 +15,8 @@ does not know, suggesting the nearest one.
 Read next: ``quantize.py``, the simplest pass.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from tinytorch.core.plugins import nearest
 
@@ -34,9 +34,10 @@ class PassContext:
     """What a pass may use besides the model.
 
     ``finetune(model, epochs, loss_fn=None, train_loader=None)`` trains ``model`` for
-    ``epochs`` more epochs with the config's optimizer (cross-entropy and the training
-    data unless told otherwise). ``report`` is where the running pass writes what it
-    measured (``{"sparsity": 0.8}``); ``apply_passes`` collects one report per pass.
+    ``epochs`` more epochs with the config's optimizer and schedule (cross-entropy and
+    the training data unless told otherwise). ``report`` is where the running pass
+    writes what it measured (``{"sparsity": 0.8}``); ``apply_passes`` collects one
+    report per pass into ``reports``.
     """
 
     train_loader: object = None
