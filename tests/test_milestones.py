@@ -46,8 +46,8 @@ def test_milestone_reaches_its_target(name, tmp_path, monkeypatch):
     assert low <= metrics["test_accuracy"] <= high, f"{name}: test accuracy {metrics['test_accuracy']:.4f}"
 
 
-def test_every_milestone_config_is_tested_and_tells_its_history():
-    assert sorted(p.stem for p in MILESTONES.glob("*.yaml")) == sorted(TARGETS)
+def test_every_milestone_config_tells_its_history():
+    assert set(TARGETS) <= {p.stem for p in MILESTONES.glob("*.yaml")}
     for path in MILESTONES.glob("*.yaml"):
         header = path.read_text().split("\nname:")[0]
         assert header.startswith("# ") and "tt run configs/milestones/" in header, path

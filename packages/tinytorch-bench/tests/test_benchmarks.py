@@ -178,7 +178,7 @@ def test_goals_are_judged_from_the_numbers(results):
     speedup = goals["fused >= 1.3x faster than vectorized on the GPT step"]
     assert speedup.met is False and "at most 1.25x faster" in speedup.why  # GEMMs are 80% of vectorized
     kv = goals["KV cache >= 15x faster generation (vectorized)"]
-    assert kv.met is False and "33% short" in kv.why
+    assert kv.met is False and "33% short" in kv.why and "`linear` 25%" in kv.why
     assert goals["fused CNN step <= 1.5x PyTorch"].met is None  # no cnn measured: not judged
 
 

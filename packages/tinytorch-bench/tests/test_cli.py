@@ -190,7 +190,8 @@ def test_interrupted_run_says_where_it_stopped_and_resumes(tiny, tmp_path, fake_
         if epoch == 2:
             raise KeyboardInterrupt
 
-    fake_plugins.install(fake_plugins.entry_point("ctrl-c", "c", fake_plugins.module("ctrl_c", tinytorch_epoch_end=stop_after_epoch_two)))
+    ctrl_c = fake_plugins.module("ctrl_c", tinytorch_epoch_end=stop_after_epoch_two)
+    fake_plugins.install(fake_plugins.entry_point("ctrl-c", "c", ctrl_c))
     out, earlier = tmp_path / "run", tmp_path / "earlier"
     assert tt("run", tiny, "--out", earlier, "--set", "train.epochs=1").exit_code == 0
     before = {p.name: p.read_bytes() for p in earlier.iterdir()}
@@ -240,7 +241,8 @@ def test_plugins_add_commands_but_cannot_replace_built_ins(fake_plugins):
 
         cli.add_command(click.Command("run", callback=lambda: click.echo("hijacked")))
 
-    fake_plugins.install(fake_plugins.entry_point("greeter", "g", fake_plugins.module("greeter", tinytorch_register_commands=register_commands)))
+    greeter = fake_plugins.module("greeter", tinytorch_register_commands=register_commands)
+    fake_plugins.install(fake_plugins.entry_point("greeter", "g", greeter))
     hello = tt("hello")
     assert hello.stdout == "hello from a plugin\n"
     assert "a plugin tried to replace the built-in command 'run'; ignored" in hello.stderr
@@ -284,3 +286,14 @@ def test_config_validate(tiny, tmp_path):
     assert bad.exit_code == 2 and "unknown optimizer 'adamm'" in bad.output and "did you mean 'adam'?" in bad.output
     missing = tt("config", "validate", tmp_path / "nope.yaml")
     assert missing.exit_code == 2 and "cannot read config" in missing.output
+
+
+def test_default_run_directories_are_new_and_a_failed_run_leaves_none(tiny, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert tt("run", tiny, "--set", "train.epochs=1").exit_code == 0
+    first, second = sorted((tmp_path / "runs").iterdir())  # two runs, two directories
+    assert first.name.startswith("tiny-mlp-") and second.name.startswith("tiny-mlp-")
+    bad = tt("run", tiny, "--set", "data.test_fraction=2")  # the dataset refuses it after the dir exists
+    assert bad.exit_code == 2 and "test_fraction must be in [0, 1)" in bad.output
+    assert sorted((tmp_path / "runs").iterdir()) == [first, second]

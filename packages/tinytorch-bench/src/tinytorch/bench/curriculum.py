@@ -194,8 +194,10 @@ def find_module(key):
 
 
 def milestone_configs(root):
-    """``{name: path}`` of every ``configs/milestones/*.yaml``, oldest first."""
-    return {path.stem: path for path in sorted((root / "configs" / "milestones").glob("*.yaml"))}
+    """``{name: path}`` of every ``configs/milestones/*.yaml``, in the order the course reaches them."""
+    order = {name: i for i, name in enumerate(name for m in MODULES for name in m.unlocks)}
+    paths = sorted((root / "configs" / "milestones").glob("*.yaml"), key=lambda p: (order.get(p.stem, len(order)), p.stem))
+    return {path.stem: path for path in paths}
 
 
 def find_milestone(name, root):
@@ -319,11 +321,10 @@ def _short(path):
 def modules_command(no_status):
     """List the 19 modules: code, tests, milestone, and whether their tests pass here."""
     console = Console()
-    root = find_root()
     found = {}
     if not no_status:
         with console.status(f"running the tests of {len(MODULES)} modules..."):
-            found = statuses(MODULES, root)
+            found = statuses(MODULES, find_root())
     table = Table(title="TinyTorch: the 19 modules")
     for heading in ("#", "module", "package", "code", "tests", "unlocks") + (() if no_status else ("status",)):
         table.add_column(heading, overflow="fold")
@@ -351,14 +352,14 @@ def module_test(module, pytest_args):
     m = find_module(module)
     root = find_root()
     existing = [p for p in m.tests if (root / p).is_file()]
-    for path in m.tests:
-        if path not in existing:
-            click.echo(f"warning: {path} does not exist yet; running the others", err=True)
+    missing = tuple(p for p in m.tests if p not in existing)
     if not existing:
         raise CurriculumError(f"module {m.label} has no tests yet: expected {', '.join(m.tests)}")
+    for path in missing:
+        click.echo(f"warning: {path} does not exist yet; running the others", err=True)
     click.echo(f"module {m.label}: {', '.join(existing)}")
     exit_code, outcomes = run_pytest(existing, root, pytest_args, quiet=False)
-    status = Status(sum(outcomes.values(), Counter()), tuple(p for p in m.tests if p not in existing))
+    status = Status(sum(outcomes.values(), Counter()), missing)
     # pytest's exit code is the verdict: -x, -k or a crash can stop it with nothing failed
     verdict = f"{status}" + ("" if exit_code == 0 else f" [red](pytest exit code {exit_code})[/red]")
     Console().print(f"module {m.label}: {verdict}")

@@ -26,7 +26,6 @@ class RichProgress:
         self.console = console or Console()
         self.epoch = 0  # the epoch under way (or last started): where a stopped run stopped
         self.epochs = 0
-        self.completed = 0  # epochs that ran to the end
         self._bar = Progress(
             TextColumn("epoch {task.fields[epoch]}"),
             BarColumn(),
@@ -60,7 +59,6 @@ class RichProgress:
         self._bar.update(self._task, advance=1, line=f"loss {self._loss_sum / self._batches:.4f}")
 
     def end_epoch(self, metrics):
-        self.completed = self.epoch
         self._bar.console.print(f"epoch {self.epoch}/{self.epochs}  {format_metrics(metrics)}")
 
 

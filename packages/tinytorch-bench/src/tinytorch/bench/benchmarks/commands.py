@@ -31,14 +31,19 @@ from tinytorch.core import get_backend, hookimpl, plugins
 
 from ..outputs import write_atomic
 from . import generate as generate_bench
-from . import machine, overhead as overhead_bench, ops as ops_bench, report, timing
+from . import machine, report, timing
+from . import ops as ops_bench
+from . import overhead as overhead_bench
 from . import train as train_bench
+
+STORY = ("naive", "vectorized", "fused")  # the order the project tells them in; others follow
 
 
 def _backends(names):
     """The backends to measure: ``--backends`` (comma-separated or repeated) or every installed one."""
     chosen = [n.strip() for item in names for n in item.split(",") if n.strip()]
-    chosen = chosen or list(plugins.registry("backends"))
+    story = {name: i for i, name in enumerate(STORY)}
+    chosen = chosen or sorted(plugins.registry("backends"), key=lambda n: (story.get(n, len(STORY)), n))
     for name in chosen:
         get_backend(name)  # an unknown name raises UnknownNameError: installed ones + nearest
     return chosen

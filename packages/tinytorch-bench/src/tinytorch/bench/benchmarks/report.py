@@ -47,18 +47,23 @@ def _train_goal(results, workload, target):
     if ratio is None:
         return Goal(name, f"<= {target:g}x", "not measured (fused or torch missing)", None)
     goal = Goal(name, f"<= {target:g}x", f"{ratio:.2f}x", ratio <= target)
-    if not goal.met:
-        fused_ms = results["train"]["ms_per_step"][workload]["fused"]
-        torch_ms = results["train"]["ms_per_step"][workload]["torch"]
-        breakdown = results["breakdown"][workload]["fused"]
+    if goal.met:
+        return goal
+    fused_ms = results["train"]["ms_per_step"][workload]["fused"]
+    torch_ms = results["train"]["ms_per_step"][workload]["torch"]
+    goal.why = f"{_over(ratio, target, True):.0%} over ({fused_ms:.1f} ms against PyTorch's {torch_ms:.1f} ms)."
+    breakdown = results["breakdown"].get(workload, {}).get("fused")
+    if breakdown:
         floor = _gemm_ms(breakdown) / breakdown["step_ms"] * fused_ms
-        goal.why = (
-            f"{_over(ratio, target, True):.0%} over ({fused_ms:.1f} ms against PyTorch's {torch_ms:.1f} ms). "
-            f"Where the fused step goes: {_shares(breakdown)}. The matrix products alone "
-            f"(`linear`, `matmul` and backwards, NumPy's BLAS) take {floor:.1f} ms of it, "
-            f"{floor / torch_ms:.2f}x PyTorch's whole step: that is the floor with every other cost at zero."
+        goal.why += (
+            f" Where the fused step goes: {_shares(breakdown)}. The matrix products alone (`linear`, "
+            f"`matmul` and backwards, NumPy's BLAS) take {floor:.1f} ms of it, {floor / torch_ms:.2f}x "
+            f"PyTorch's whole step: the floor with every other cost at zero. "
+            + (f"The other {fused_ms - floor:.1f} ms (kernels around the products, autograd, optimizer) is "
+               f"what is left to cut." if floor < target * torch_ms else
+               "So this step is bound by BLAS speed, not by anything fusion can remove.")
         )
-        goal.why += _blas_context(results)
+    goal.why += _blas_context(results)
     return goal
 
 
@@ -78,10 +83,12 @@ def evaluate(results):
                 "not measured" if vs_numpy is None else f"{vs_numpy:.2f}x", None if vs_numpy is None else vs_numpy >= 0.95)
     if goal.met is False:
         ms = results["ops"]["ms"][results["ops"]["matmul_shape"]]
-        goal.why = (f"{_over(vs_numpy, 0.95, False):.0%} short: {ms['vectorized']['forward']:.1f} ms through "
-                    f"`Tensor @` against {ms['numpy']['forward']:.1f} ms for `np.matmul`; the Tensor path adds "
-                    f"only the engine's per-op overhead (microseconds, see below), so the gap is machine noise "
-                    f"larger than that overhead.")
+        ours, numpy_ms = ms["vectorized"]["forward"], ms["numpy"]["forward"]
+        engine_us = results["overhead"]["rows"]["forward, recording"]["overhead_us"]
+        goal.why = (f"{_over(vs_numpy, 0.95, False):.0%} short: {ours:.1f} ms through `Tensor @` against "
+                    f"{numpy_ms:.1f} ms for `np.matmul`. The Tensor path calls the same `np.matmul` plus one "
+                    f"op of engine overhead ({engine_us:.1f} us, measured below), so a gap of "
+                    f"{ours - numpy_ms:.2f} ms is variation between rounds, not the engine; rerun on a quieter machine.")
     goals.append(goal)
 
     for workload, target in (("mlp", 1.0), ("gpt", 1.0), ("cnn", 1.5)):
@@ -92,8 +99,8 @@ def evaluate(results):
     if gpt.get("fused") and gpt.get("vectorized"):
         speedup = gpt["vectorized"] / gpt["fused"]
         goal = Goal(name, ">= 1.3x", f"{speedup:.2f}x", speedup >= 1.3)
-        if not goal.met:
-            vec = results["breakdown"]["gpt"]["vectorized"]
+        vec = results["breakdown"].get("gpt", {}).get("vectorized")
+        if not goal.met and vec:
             gemm_share = _gemm_ms(vec) / vec["step_ms"]
             goal.why = (
                 f"{_over(speedup, 1.3, False):.0%} short. Fusion removes memory traffic around the "
@@ -112,15 +119,24 @@ def evaluate(results):
 def _kv_goal(run):
     speedup = run["speedup"]
     goal = Goal(f"KV cache >= 15x faster generation ({run['backend']})", ">= 15x", f"{speedup:.1f}x", speedup >= 15)
-    if not goal.met:
-        cached_ms, uncached_ms = 1000 / run["cached_tokens_per_s"], 1000 / run["uncached_tokens_per_s"]
-        goal.why = (f"{_over(speedup, 15, False):.0%} short: {cached_ms:.2f} ms per token with the cache, "
-                    f"{uncached_ms:.2f} ms without.")
-        breakdown = run.get("breakdown")
-        if breakdown:
-            goal.why += (f" A cached step feeds one token, so its kernels are tiny and fixed per-op costs "
-                         f"rule: of the cached generation, {_shares(breakdown, 'autograd engine, modules, Python')}. "
-                         f"That fixed cost per token, not the attention over the context, bounds the ratio.")
+    if goal.met:
+        return goal
+    cached_ms, uncached_ms = 1000 / run["cached_tokens_per_s"], 1000 / run["uncached_tokens_per_s"]
+    goal.why = (f"{_over(speedup, 15, False):.0%} short: {cached_ms:.2f} ms per token with the cache, "
+                f"{uncached_ms:.2f} ms without.")
+    passes = run.get("forward_passes")
+    if passes:
+        c, u = passes["cached"], passes["uncached"]
+        goal.why += (
+            f" With a context of {run['model']['max_seq_len']} tokens, the cache cuts the work from "
+            f"{u['positions']} positions ({u['passes']} passes) to {c['positions']} ({c['passes']} passes), "
+            f"{u['positions'] / c['positions']:.0f}x less; but a pass costs {c['ms_per_pass']:.2f} ms with the "
+            f"cache (one token, mostly) against {u['ms_per_pass']:.2f} ms without (a window): "
+            f"{u['ms_per_pass'] / c['ms_per_pass']:.1f}x for many times the positions. Fixed costs per pass bound the ratio."
+        )
+    breakdown = run.get("breakdown")
+    if breakdown:
+        goal.why += f" Of the cached generation: {_shares(breakdown, 'autograd engine, modules, Python')}."
     return goal
 
 
@@ -214,9 +230,13 @@ def ops_section(ops):
 
 
 def generate_section(runs):
+    def per_pass(r):
+        p = r.get("forward_passes")
+        return f"{p['cached']['ms_per_pass']:.2f} / {p['uncached']['ms_per_pass']:.2f}" if p else "-"
+
     out = ["## Generation with and without the KV cache", "", _table(
-        ("backend", "cached tokens/s", "uncached tokens/s", "speedup"),
-        [(b, f"{r['cached_tokens_per_s']:.0f}", f"{r['uncached_tokens_per_s']:.1f}", f"{r['speedup']:.1f}x")
+        ("backend", "cached tokens/s", "uncached tokens/s", "speedup", "ms per forward pass, cached / uncached"),
+        [(b, f"{r['cached_tokens_per_s']:.0f}", f"{r['uncached_tokens_per_s']:.1f}", f"{r['speedup']:.1f}x", per_pass(r))
          for b, r in runs.items()])]
     run = next(iter(runs.values()), None)
     if run:

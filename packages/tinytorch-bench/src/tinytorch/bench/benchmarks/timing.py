@@ -27,7 +27,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = CLOCKS["wall"]
 
