@@ -170,10 +170,12 @@ class Dashboard:
         if self.sample is not None:
             self._take_sample(self.epoch, f"after epoch {self.epoch}")
         if self._live is None:
+            # soft_wrap: a log line stays one line, however narrow the console thinks it is
             self.console.print(f"epoch {self.epoch}/{self.epochs}  {format_metrics(metrics)}  {self._speed()}",
-                               markup=False, highlight=False)
+                               markup=False, highlight=False, soft_wrap=True)
             if self.latest is not None:
-                self.console.print(f"sample {self.latest[0]}:\n{self.latest[1]}", markup=False, highlight=False)
+                self.console.print(f"sample {self.latest[0]}:\n{self.latest[1]}", markup=False, highlight=False,
+                                   soft_wrap=True)
         self._draw(force=True)
 
     # -- what is shown ------------------------------------------------------------------
@@ -256,8 +258,9 @@ def choose(config, model, info, console):
     tokenizer = info.get("tokenizer")
     if tokenizer is None or not hasattr(model, "generate"):
         return None
+    prompt = SAMPLE_PROMPT
     try:
-        prompt, _ = SAMPLE_PROMPT, tokenizer.encode(SAMPLE_PROMPT)
+        tokenizer.encode(prompt)
     except ValueError:  # a vocabulary without these characters: start from its first token
         prompt = tokenizer.decode([0])
 

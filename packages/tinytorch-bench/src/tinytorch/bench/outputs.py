@@ -25,6 +25,8 @@ from pathlib import Path
 from rich.console import Group
 from rich.table import Table
 
+import tinytorch.nn as nn
+
 from .config import dump_config
 
 RUNS_DIR = "runs"
@@ -60,10 +62,10 @@ def new_run_dir(name, out=None):
     raise FileExistsError(f"{stem}: too many runs with this name in one second")
 
 
-def write_run_files(out_dir, config, metrics, model, save_model):
-    """The four result files; ``save_model(model, path)`` writes weights atomically."""
+def write_run_files(out_dir, config, metrics, model):
+    """The four result files (``nn.save`` writes the weights atomically too)."""
     out_dir = Path(out_dir)
-    save_model(model, out_dir / "model.npz")
+    nn.save(model, out_dir / "model.npz")
     write_atomic(out_dir / "config.yaml", dump_config(config))
     write_atomic(out_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     write_atomic(out_dir / "report.md", report_markdown(config, metrics, model))

@@ -406,7 +406,7 @@ def evaluate_baseline(run, trainer, record):
 def finish(run, model, metrics, started, console):
     """Write the run directory (and the Pareto plot), tell the plugins, print the tables."""
     metrics["seconds"] = time.perf_counter() - started
-    write_run_files(run.out_dir, run.config, metrics, model, nn.save)
+    write_run_files(run.out_dir, run.config, metrics, model)
     if "optimized" in metrics and plot.available():
         plot.pareto(metrics["baseline"], metrics["optimized"], run.out_dir / "pareto.png", run.name)
     notify("tinytorch_run_end", console, run=run, metrics=metrics)

@@ -217,6 +217,8 @@ def all_command(backend_names, repeats, threads, clock, limit, doc_path, json_pa
         results["train"] = train_bench.run(backends, tuple(train_bench.WORKLOADS), repeats, limit, torch, on_sample)
         on_sample("where the step's time goes", 0, None)
         results["breakdown"] = train_bench.breakdowns(results["train"])
+        on_sample("the linear layers' matrix products alone", 0, None)
+        results["gemm_floor"] = train_bench.gemm_floors(repeats=repeats)
         results["ops"] = ops_bench.run(backends, repeats, limit, torch, on_sample)
         results["generate"] = {}
         for backend, ms in results["train"]["ms_per_step"]["gpt"].items():

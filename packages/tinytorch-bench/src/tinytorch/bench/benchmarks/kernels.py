@@ -11,10 +11,18 @@ The wrappers are instance attributes, removed afterwards; the backend's class is
 touched. Timing adds a little to every call, so the shares are what matter here, not
 the absolute numbers (``train.py`` measures those, unwrapped).
 
+``gemm_floor`` answers "what can no backend beat?": it records the shapes of every
+``linear`` layer's matrix products in one step (forward ``x @ w.T``; backward ``g @ w``
+and ``g.T @ x`` where a gradient is needed) and times those products alone, as bare
+``np.matmul`` calls. A step on NumPy's BLAS cannot be faster than that.
+
 Read next: ``report.py``, which turns these shares into the "why" of a missed goal.
 """
 
+import math
 from collections import defaultdict
+
+import numpy as np
 
 from tinytorch.core import get_backend
 from tinytorch.core.backend import COMPOSITES, PRIMITIVES
@@ -59,3 +67,50 @@ def breakdown(step, backend, steps=3):
             del be.__dict__[name]
     kernels = {name: s / steps * 1000 for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
     return {"step_ms": total * 1000, "kernels": kernels, "outside_ms": total * 1000 - sum(kernels.values())}
+
+
+def linear_gemms(step, backend):
+    """``[(a shape, b shape), ...]``: the matrix products of every ``linear`` call in one step.
+
+    The backward runs the layers in reverse, so the i-th backward call pairs with the
+    i-th forward call from the end.
+    """
+    be = get_backend(backend)
+    forward, needs = [], []
+    linear, linear_backward = be.linear, be.linear_backward
+
+    def watch_forward(x, w, *args, **kwargs):
+        forward.append((x.shape, w.shape))
+        return linear(x, w, *args, **kwargs)
+
+    def watch_backward(g, ctx, wanted=(True, True, True)):
+        needs.append(wanted)
+        return linear_backward(g, ctx, wanted)
+
+    be.linear, be.linear_backward = watch_forward, watch_backward
+    try:
+        step()
+    finally:
+        del be.__dict__["linear"], be.__dict__["linear_backward"]
+    gemms = []
+    for (x_shape, (out, inner)), (need_x, need_w, _) in zip(forward, reversed(needs)):
+        rows = math.prod(x_shape[:-1])
+        gemms.append(((rows, inner), (inner, out)))  # x @ w.T
+        if need_x:
+            gemms.append(((rows, out), (out, inner)))  # g @ w
+        if need_w:
+            gemms.append(((out, rows), (rows, inner)))  # g.T @ x
+    return gemms
+
+
+def gemm_floor(step, backend, repeats=15):
+    """Median milliseconds of one step's ``linear`` matrix products alone, as ``np.matmul``."""
+    rng = np.random.default_rng(0)
+    pairs = [(rng.standard_normal(a).astype(np.float32), rng.standard_normal(b).astype(np.float32))
+             for a, b in linear_gemms(step, backend)]
+
+    def replay():
+        for a, b in pairs:
+            np.matmul(a, b)
+
+    return timing.interleaved({"gemms": replay}, repeats)["gemms"].median_ms

@@ -86,7 +86,9 @@ def run(n=1000, repeats=15, backend="vectorized", on_sample=None):
         raw = numpy_cases(n)
         cases = {f"tinytorch|{k}": fn for k, fn in ours.items()}
         cases.update({f"numpy|{k}": fn for k, fn in raw.items() if k != "forward, recording"})
-        results = timing.interleaved(cases, repeats, on_sample=on_sample)
+        # Each sample spans many chains: the garbage collector runs every few hundred
+        # allocations, and a sample of one chain would catch it or not by luck.
+        results = timing.interleaved(cases, repeats, sample_seconds=0.25, on_sample=on_sample)
     per_op = {key: m.median_ms * 1000 / (2 * n) for key, m in results.items()}
     rows = {}
     for case in ours:

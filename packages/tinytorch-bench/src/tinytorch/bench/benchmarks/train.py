@@ -215,3 +215,10 @@ def breakdowns(result, max_ms=2000.0):
             for backend, ms in medians.items() if backend != "torch" and ms is not None and ms <= max_ms
         }
     return found
+
+
+def gemm_floors(workloads=tuple(WORKLOADS), backend="vectorized", repeats=15):
+    """``{workload: ms}``: the step's ``linear`` matrix products alone (``kernels.gemm_floor``);
+    the shapes are the model's, the same on every backend."""
+    return {name: kernels.gemm_floor(tinytorch_step(WORKLOADS[name].tinytorch, backend), backend, repeats)
+            for name in workloads}
