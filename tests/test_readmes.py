@@ -14,6 +14,7 @@ def test_readme_examples_run(readme, tmp_path, monkeypatch):
     blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
     assert blocks, f"{readme} has no runnable example"
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TINYTORCH_CACHE", str(tmp_path / "cache"))  # never the user's cache
     namespace = {}
     for block in blocks:
         exec(compile(block, str(readme), "exec"), namespace)

@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 
-from tinytorch.core import Backend, MissingKernelError, Tensor, UnknownNameError, get_backend, use_backend
+from tinytorch.core import Backend, MissingKernelError, Tensor, UnknownNameError, get_backend, plugins, use_backend
 from tinytorch.core import backend as backend_module
-from tinytorch.core import plugins
 
 
 def test_use_backend_as_call_and_context_manager():
@@ -16,7 +15,8 @@ def test_use_backend_as_call_and_context_manager():
 
 
 def test_unknown_backend_lists_installed_and_nearest():
-    with pytest.raises(UnknownNameError, match=r"unknown backend 'vectorised'; installed backends: .*vectorized.*did you mean 'vectorized'\?"):
+    expected = r"unknown backend 'vectorised'; installed backends: .*vectorized.*did you mean 'vectorized'\?"
+    with pytest.raises(UnknownNameError, match=expected):
         use_backend("vectorised")
 
 

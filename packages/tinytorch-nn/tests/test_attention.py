@@ -3,6 +3,7 @@ finite differences, the causal mask, and the KV cache."""
 
 import numpy as np
 import pytest
+
 from tinytorch import nn
 from tinytorch.core import Tensor, no_grad
 

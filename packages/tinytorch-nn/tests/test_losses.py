@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from tinytorch.core import Tensor

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 import tinytorch.nn as nn
 from tinytorch.nn import init
 

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+
 import tinytorch.nn as nn
 from tinytorch.core import Tensor
 

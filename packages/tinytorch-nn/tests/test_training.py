@@ -1,6 +1,7 @@
 """Behaviour: the pieces together learn. A two-layer MLP fits a problem no linear model can."""
 
 import numpy as np
+
 import tinytorch.nn as nn
 from tinytorch.core import Tensor, no_grad
 

@@ -3,6 +3,7 @@ causality, the KV cache, and dropout's train/eval switch."""
 
 import numpy as np
 import pytest
+
 from tinytorch import nn
 from tinytorch.core import Tensor, no_grad
 from tinytorch.nn import functional as F

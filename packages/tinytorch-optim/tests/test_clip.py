@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from tinytorch.core import Tensor
 from tinytorch.optim import clip_grad_norm_
 

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 import tinytorch.optim as optim
 from tinytorch.core import Tensor
 

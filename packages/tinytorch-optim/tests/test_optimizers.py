@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 import tinytorch.optim as optim
 from tinytorch import nn
 from tinytorch.core import Tensor

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+
 import tinytorch.optim as optim
 from tinytorch import nn
 from tinytorch.core import hookimpl, plugins

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 import tinytorch.nn as nn
 from tinytorch.core.testing import gradcheck
 from tinytorch.text import GPT

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from tinytorch.core import plugins
 from tinytorch.core.data import ChecksumError, DataLoader, load_dataset
 from tinytorch.nn import functional as F

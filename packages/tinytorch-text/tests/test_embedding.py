@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 import tinytorch.nn as nn
 from tinytorch.core import Tensor
 from tinytorch.text import Embedding, PositionalEmbedding, SinusoidalPositionalEncoding

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from tinytorch.core import Tensor, no_grad
 from tinytorch.text import CharTokenizer, generate_text
 from tinytorch.text.generation import _sample

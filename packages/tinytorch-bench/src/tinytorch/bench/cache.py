@@ -18,8 +18,7 @@ import json
 
 import tinytorch.nn as nn
 from tinytorch.core.data.sources import cache_dir
-
-from .outputs import write_atomic
+from tinytorch.core.files import write_text
 
 
 def baseline_paths(config_hash):
@@ -51,4 +50,4 @@ def store_baseline(config_hash, model, record):
     weights, record_path = baseline_paths(config_hash)
     weights.parent.mkdir(parents=True, exist_ok=True)
     nn.save(model, weights)
-    write_atomic(record_path, json.dumps(record, indent=2) + "\n")
+    write_text(record_path, json.dumps(record, indent=2) + "\n")

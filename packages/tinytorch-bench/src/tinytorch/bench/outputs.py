@@ -17,34 +17,18 @@ Read next: ``cache.py``, which keeps trained baselines between runs.
 """
 
 import json
-import os
 import time
-import uuid
 from pathlib import Path
 
 from rich.console import Group
 from rich.table import Table
 
 import tinytorch.nn as nn
+from tinytorch.core.files import write_text
 
 from .config import dump_config
 
 RUNS_DIR = "runs"
-
-
-def write_atomic(path, text):
-    """Write ``text`` to ``path`` through a temp file in the same directory and a rename."""
-    path = Path(path)
-    # A fresh name opened with "x" (not mkstemp, whose files are private to their owner),
-    # so the result gets the usual permissions.
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def new_run_dir(name, out=None):
@@ -66,9 +50,9 @@ def write_run_files(out_dir, config, metrics, model):
     """The four result files (``nn.save`` writes the weights atomically too)."""
     out_dir = Path(out_dir)
     nn.save(model, out_dir / "model.npz")
-    write_atomic(out_dir / "config.yaml", dump_config(config))
-    write_atomic(out_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    write_atomic(out_dir / "report.md", report_markdown(config, metrics, model))
+    write_text(out_dir / "config.yaml", dump_config(config))
+    write_text(out_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    write_text(out_dir / "report.md", report_markdown(config, metrics, model))
 
 
 # -- for people ---------------------------------------------------------------------------

@@ -10,9 +10,8 @@ Read next: ``runner.py``, which calls ``pareto`` at the end of an Olympics run.
 """
 
 import importlib.util
-import os
-import uuid
-from pathlib import Path
+
+from tinytorch.core.files import atomic_write
 
 
 def available():
@@ -42,11 +41,8 @@ def pareto(baseline, optimized, path, title=""):
         ax.grid(True, alpha=0.3)
     axes[0].legend(loc="lower right")
     fig.suptitle(title)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.png")
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        with atomic_write(path, "wb") as f:
+            fig.savefig(f, dpi=110, format="png")
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)

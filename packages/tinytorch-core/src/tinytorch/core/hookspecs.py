@@ -112,5 +112,6 @@ def tinytorch_epoch_end(run, epoch, metrics):
 def tinytorch_run_end(run, metrics):
     """Observe the end of a run.
 
-    Called by ``tt run`` after ``metrics.json`` and the report are written. ``metrics`` is the dict written to ``metrics.json``. Return value ignored.
+    Called by ``tt run`` after ``metrics.json`` and the report are written. ``metrics``
+    is the dict written to ``metrics.json``. Return value ignored.
     """

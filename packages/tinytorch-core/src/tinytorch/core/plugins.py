@@ -116,8 +116,10 @@ class PluginHost:
         name = name or getattr(module, "__name__", repr(module))
         self.plugins[f"{dist}:{name}"] = PluginInfo(name, dist, version, module)
         self.pm.register(module, name=f"{dist}:{name}")
-        self._registries.clear()
+        self._registries.clear()  # collected again, with the newcomer, on next use
         self._conflicts.clear()
+        for info in self.plugins.values():
+            info.registers.clear()
 
     def broken(self):
         return [info for info in self.plugins.values() if info.error]

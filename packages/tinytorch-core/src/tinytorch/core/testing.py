@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import functional as F
-from .backend import COMPOSITES, Backend, MissingKernelError, get_backend, use_backend
 from .autograd import no_grad
+from .backend import COMPOSITES, Backend, MissingKernelError, get_backend, use_backend
 from .tensor import Tensor, cat, stack, where
 
 

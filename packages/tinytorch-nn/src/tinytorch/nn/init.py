@@ -17,6 +17,7 @@ Read next: ``linear.py``, whose default initialisation is ``default_`` below.
 import math
 
 import numpy as np
+
 from tinytorch.core import no_grad
 from tinytorch.core.plugins import nearest
 

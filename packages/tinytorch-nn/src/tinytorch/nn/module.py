@@ -18,6 +18,7 @@ Read next: ``linear.py`` (the simplest layer), then ``containers.py``.
 from collections import namedtuple
 
 import numpy as np
+
 from tinytorch.core import Tensor, tensor
 from tinytorch.core.plugins import nearest
 

@@ -8,6 +8,7 @@ Read next: ``module.py``.
 """
 
 import numpy as np
+
 from tinytorch.core import Tensor
 
 

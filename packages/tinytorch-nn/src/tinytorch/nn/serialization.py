@@ -12,12 +12,13 @@ Read next: ``module.py``'s ``load_state_dict``, which checks names and shapes.
 """
 
 import os
-import tempfile
 import zipfile
 import zlib
 
 import numpy as np
+
 from tinytorch.core import Tensor
+from tinytorch.core.files import atomic_write
 
 from .module import Module
 
@@ -31,15 +32,8 @@ def save(obj, path):
         if array.dtype.kind == "O":
             raise ValueError(f"cannot save {name!r}: it is an object array, which only pickle can store")
         arrays[name] = array
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path, "wb") as f:
+        np.savez(f, **arrays)
 
 
 def load(path, model=None):

@@ -11,6 +11,7 @@ Read next: ``trainer.py``, which calls this between ``backward()`` and ``step()`
 import math
 
 import numpy as np
+
 from tinytorch.core import Tensor
 
 

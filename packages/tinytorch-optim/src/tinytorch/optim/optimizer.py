@@ -23,6 +23,7 @@ Read next: ``sgd.py``, the simplest ``update``; then ``adam.py``.
 import numbers
 
 import numpy as np
+
 from tinytorch.core import Tensor, no_grad
 from tinytorch.core.plugins import nearest
 

@@ -24,6 +24,7 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
+
 from tinytorch.core.data import DataFile, Dataset, DatasetSplits
 from tinytorch.core.data.sources import check_bytes, locate, verify
 from tinytorch.text.tokenizers import CharTokenizer

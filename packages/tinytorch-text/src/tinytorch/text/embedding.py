@@ -21,6 +21,7 @@ Read next: `gpt.py`, which adds the two and stacks transformer blocks on top.
 """
 
 import numpy as np
+
 from tinytorch.core import Tensor
 from tinytorch.nn import Module, Parameter, init
 

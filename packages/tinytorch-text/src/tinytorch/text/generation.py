@@ -29,6 +29,7 @@ Read next: `datasets.py`, the text the model learns from.
 """
 
 import numpy as np
+
 from tinytorch.core import Tensor, no_grad
 
 

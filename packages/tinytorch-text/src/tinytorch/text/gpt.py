@@ -20,6 +20,7 @@ Read next: `generation.py`, which turns next-token logits into text, with a KV c
 import math
 
 import numpy as np
+
 from tinytorch.core import Tensor
 from tinytorch.core.functional import linear
 from tinytorch.nn import Dropout, LayerNorm, Linear, Module, ModuleList, TransformerBlock, init

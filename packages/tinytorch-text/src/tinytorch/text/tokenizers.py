@@ -29,10 +29,11 @@ import json
 import operator
 import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from itertools import pairwise
+
+from tinytorch.core.files import atomic_write
 
 __all__ = ["BPETokenizer", "CharTokenizer", "TokenizerFileError", "load_tokenizer"]
 
@@ -362,20 +363,8 @@ _TYPES = {cls.type_name: cls for cls in (CharTokenizer, BPETokenizer)}
 def _write_json_atomic(path: str | os.PathLike, data: dict) -> None:
     # Write beside the target, then rename: a crash leaves the old file or the new
     # one, never half of either.
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp-", suffix=".json"
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path, "w") as f:
+        json.dump(data, f, ensure_ascii=False)
 
 
 def _field(data: dict, key: str, kind: type, expected: str):

@@ -19,6 +19,7 @@ names this module; ``tinytorch_register_commands`` at the bottom is the hook.
 Read next: ``timing.py``.
 """
 
+import gc
 import json
 from contextlib import contextmanager
 
@@ -28,8 +29,8 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tinytorch.core import get_backend, hookimpl, plugins
+from tinytorch.core.files import write_text
 
-from ..outputs import write_atomic
 from . import generate as generate_bench
 from . import machine, report, timing
 from . import ops as ops_bench
@@ -61,6 +62,9 @@ def _setup(console, threads, clock, use_torch=True):
         raise click.UsageError(f"--clock cpu adds up the CPU time of all {counts['blas']} BLAS threads; "
                                "use it with --threads 1")
     timing.set_clock(clock)
+    # Whatever is alive now (PyTorch's modules, ours) leaves the garbage collector's passes:
+    # a collection then costs what it would in a process that never imported PyTorch.
+    gc.freeze()
     torch_text = f", PyTorch {counts['torch']}" if torch else ", PyTorch not installed" if use_torch else ""
     console.print(f"threads: NumPy BLAS {counts['blas']}{torch_text}; clock: {clock}; "
                   f"load average {machine.load_average()}")
@@ -83,7 +87,7 @@ def _progress(console):
 
 def _write_json(path, data):
     if path:
-        write_atomic(path, json.dumps(data, indent=2) + "\n")
+        write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def _show(console, text):
@@ -214,6 +218,9 @@ def all_command(backend_names, repeats, threads, clock, limit, doc_path, json_pa
                "machine": start, "threads": counts, "clock": clock, "repeats": repeats,
                "workloads": _workload_texts()}
     with _progress(console) as on_sample:
+        # Overhead first, in a small process: the garbage collector's passes grow with
+        # everything alive (PyTorch, models), and that cost is not the engine's.
+        results["overhead"] = overhead_bench.run(repeats=repeats, on_sample=lambda d, t: on_sample("overhead", d, t))
         results["train"] = train_bench.run(backends, tuple(train_bench.WORKLOADS), repeats, limit, torch, on_sample)
         on_sample("where the step's time goes", 0, None)
         results["breakdown"] = train_bench.breakdowns(results["train"])
@@ -225,13 +232,12 @@ def all_command(backend_names, repeats, threads, clock, limit, doc_path, json_pa
             if backend != "torch" and ms is not None:  # a backend too slow for a GPT step is too slow here
                 results["generate"][backend] = generate_bench.run(
                     backend, breakdown=True, on_sample=lambda d, t, b=backend: on_sample(f"generate on {b}", d, t))
-        results["overhead"] = overhead_bench.run(repeats=repeats, on_sample=lambda d, t: on_sample("overhead", d, t))
     results["load_average_end"] = machine.load_average()
     goals = report.evaluate(results)
     text = report.markdown(results, goals)
     _show(console, text)
     if doc_path:
-        write_atomic(doc_path, text)
+        write_text(doc_path, text)
         console.print(f"wrote {doc_path}")
     _write_json(json_path, {**results, "goals": [vars(g) for g in goals]})
 

@@ -16,7 +16,7 @@ the absolute numbers (``train.py`` measures those, unwrapped).
 and ``g.T @ x`` where a gradient is needed) and times those products alone, as bare
 ``np.matmul`` calls. A step on NumPy's BLAS cannot be faster than that.
 
-Read next: ``report.py``, which turns these shares into the "why" of a missed goal.
+Read next: ``generate.py``; ``report.py`` turns these numbers into the "why" of a missed goal.
 """
 
 import math

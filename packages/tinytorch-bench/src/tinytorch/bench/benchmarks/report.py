@@ -55,8 +55,8 @@ def _train_goal(results, workload, target):
             f" The matrix products of its `linear` layers alone, replayed as bare `np.matmul` calls on the "
             f"same shapes, take {floor:.1f} ms, {floor / torch_ms:.2f}x PyTorch's whole step: no NumPy "
             "backend can go below that. "
-            + (f"The other {fused_ms - floor:.1f} ms (everything around those products: attention, norms, "
-               f"activations, autograd, optimizer) is what is left to cut." if floor < target * torch_ms else
+            + (f"The other {fused_ms - floor:.1f} ms (everything around those products: the other kernels, "
+               f"autograd, optimizer) is what is left to cut." if floor < target * torch_ms else
                "So this step is bound by BLAS speed, not by anything fusion can remove.")
         )
     goal.why += _blas_context(results)

@@ -15,7 +15,7 @@ unchanged.
 
 The data is random: a step costs the same whatever the numbers are.
 
-Read next: ``generate.py``.
+Read next: ``kernels.py``.
 """
 
 from dataclasses import dataclass

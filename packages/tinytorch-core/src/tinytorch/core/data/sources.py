@@ -24,13 +24,14 @@ import gzip
 import hashlib
 import os
 import shutil
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from ..files import atomic_write
 
 DOWNLOAD_TIMEOUT = 10  # seconds; offline machines should fail fast, not hang
 
@@ -138,16 +139,10 @@ def download(file: DataFile, root: Path) -> Path:
     dest = root / file.path
     with urllib.request.urlopen(file.url, timeout=DOWNLOAD_TIMEOUT) as response:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        # The temp file sits beside the destination so os.replace is an atomic rename.
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(response, out)
-            verify(Path(tmp), file)
-            os.replace(tmp, dest)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        with atomic_write(dest, "wb") as out:
+            shutil.copyfileobj(response, out)
+            out.flush()
+            verify(Path(out.name), file)  # a bad download never reaches the cache
     return dest
 
 
