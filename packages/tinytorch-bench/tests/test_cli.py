@@ -42,15 +42,28 @@ def test_run_writes_the_four_files(tiny, tmp_path):
     assert "| test accuracy |" in report and "| epoch | train loss |" in report
 
 
-def test_set_and_backend_options(tiny, tmp_path):
+@pytest.fixture
+def two_backends(fake_plugins):
+    """Backends 'alpha' and 'beta' from a made-up distribution, so no real plugin is needed."""
+    from tinytorch.core.vectorized import VectorizedBackend
+
+    def tinytorch_register_backends(register):
+        register("alpha", type("Alpha", (VectorizedBackend,), {}))
+        register("beta", type("Beta", (VectorizedBackend,), {}))
+
+    module = fake_plugins.module("two_backends", tinytorch_register_backends=tinytorch_register_backends)
+    fake_plugins.install(fake_plugins.entry_point("two-backends", "two", module))
+
+
+def test_set_and_backend_options(tiny, tmp_path, two_backends):
     out = tmp_path / "run"
     result = tt("run", tiny, "--out", out, "--set", "train.epochs=1", "--set", "model.hidden=[8]",
-                "--backend", "naive")
+                "--backend", "alpha")
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["backend"] == "naive" and metrics["epochs"] == 1
+    assert metrics["backend"] == "alpha" and metrics["epochs"] == 1
     config = yaml.safe_load((out / "config.yaml").read_text())
-    assert config["backend"] == "naive" and config["model"]["hidden"] == [8]
+    assert config["backend"] == "alpha" and config["model"]["hidden"] == [8]
     assert nn.load(out / "model.npz")["1.weight"].shape == (8, 64)
 
 
@@ -64,12 +77,12 @@ def test_exponent_floats_are_numbers_in_set(tiny, tmp_path):
 @pytest.mark.parametrize(
     "env, config_backend, flag, expected",
     [
-        ("naive", None, None, "naive"),  # TINYTORCH_BACKEND when nothing else says
-        ("naive", "vectorized", None, "vectorized"),  # the config beats the environment
-        ("naive", "vectorized", "fused", "fused"),  # --backend beats both
+        ("alpha", None, None, "alpha"),  # TINYTORCH_BACKEND when nothing else says
+        ("alpha", "vectorized", None, "vectorized"),  # the config beats the environment
+        ("alpha", "vectorized", "beta", "beta"),  # --backend beats both
     ],
 )
-def test_backend_precedence(tiny, tmp_path, monkeypatch, env, config_backend, flag, expected):
+def test_backend_precedence(tiny, tmp_path, monkeypatch, two_backends, env, config_backend, flag, expected):
     monkeypatch.setenv("TINYTORCH_BACKEND", env)
     text = f"extends: {tiny}\ntrain: {{epochs: 1}}\n"
     if config_backend:

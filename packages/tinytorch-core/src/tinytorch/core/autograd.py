@@ -67,7 +67,9 @@ def topological_order(root):
             continue
         seen.add(id(node))
         stack.append((node, True))
-        stack.extend((p, False) for p in node._parents if p.requires_grad and id(p) not in seen)
+        for p in node._parents:
+            if p.requires_grad and id(p) not in seen:
+                stack.append((p, False))
     return order
 
 
@@ -99,14 +101,15 @@ def backward(root, grad=None, retain_graph=False):
                 f"backward through the graph a second time (at {node._op}): its buffers were "
                 "freed; pass retain_graph=True to the first backward()"
             )
-        if node._backward is None or node._retain:
+        step = node._backward
+        if step is None or node._retain:
             g = g.astype(node.dtype, copy=False)
             if node.grad is None:
                 node.grad = Tensor(g.copy())
             else:
                 node.grad.data = node.grad.data + g
-        if node._backward is None:
-            continue
+            if step is None:
+                continue
         for saved, version in node._saved:
             if saved._version != version:
                 raise RuntimeError(
@@ -114,12 +117,13 @@ def backward(root, grad=None, retain_graph=False):
                     f"was modified in place (version {version}, now {saved._version}); "
                     "clone it before the in-place op"
                 )
-        for parent, pg in zip(node._parents, node._backward(g)):
+        for parent, pg in zip(node._parents, step(g)):
             if pg is None or not parent.requires_grad:
                 continue
             if pg.shape != parent.data.shape:
                 pg = unbroadcast(pg, parent.data.shape)
             key = id(parent)
-            grads[key] = grads[key] + pg if key in grads else pg
+            earlier = grads.get(key)
+            grads[key] = pg if earlier is None else earlier + pg
         if not retain_graph:
             node._backward, node._parents, node._saved, node._freed = None, (), (), True

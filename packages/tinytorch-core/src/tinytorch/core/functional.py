@@ -19,9 +19,9 @@ from .tensor import Tensor, _shape_error
 def _composite(name, inputs, *args):
     """Run composite ``name`` on ``inputs`` (Tensors or None) and record its backward."""
     be = _backend.active
-    present = tuple(t for t in inputs if t is not None)
-    out, ctx = getattr(be, name)(*(None if t is None else t.data for t in inputs), *args)
-    needs = tuple(t is not None and t.requires_grad for t in inputs)
+    present = tuple([t for t in inputs if t is not None])  # list comprehensions: no generator per call
+    out, ctx = getattr(be, name)(*[None if t is None else t.data for t in inputs], *args)
+    needs = tuple([t is not None and t.requires_grad for t in inputs])
     backward_kernel = getattr(be, name + "_backward")
 
     def backward(g):

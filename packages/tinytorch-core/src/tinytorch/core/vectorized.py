@@ -53,17 +53,18 @@ class VectorizedBackend(Backend):
     matmul, argmax = staticmethod(np.matmul), staticmethod(np.argmax)
     index_add = staticmethod(_index_add)
 
+    # The ufuncs' reduce directly: np.sum and friends add a Python wrapper per call.
     @staticmethod
     def sum(x, axis=None, keepdims=False):
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
 
     @staticmethod
     def max(x, axis=None, keepdims=False):
-        return np.max(x, axis=axis, keepdims=keepdims)
+        return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
 
     @staticmethod
     def min(x, axis=None, keepdims=False):
-        return np.min(x, axis=axis, keepdims=keepdims)
+        return np.minimum.reduce(x, axis=axis, keepdims=keepdims)
 
 
 @hookimpl

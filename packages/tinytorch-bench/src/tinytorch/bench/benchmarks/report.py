@@ -274,6 +274,10 @@ METHOD = """## How it was measured
   clock: on a machine with more runnable processes than cores, wall time would also count
   the moments another process had our core. It is only fair with one thread, which is why
   it requires `--threads 1`. The time limit for skipping a call is wall time.
+- Objects alive when the benchmarks start (PyTorch's modules, ours) are frozen out of the
+  garbage collector (`gc.freeze()`): a collection walks every live object, so without this
+  each autograd graph would pay for PyTorch being loaded. Collections of what a step
+  allocates are still included.
 - Data and weights are random: a step costs the same whatever the numbers are."""
 
 
