@@ -10,38 +10,14 @@ one that registers a pass name tinytorch-optim already has. With all of them pre
 """
 
 import re
-import types
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from tinytorch.bench.cli import main as tt
-from tinytorch.core import hookimpl, plugins
-
-
-class FakeDist:
-    def __init__(self, name, version="1.0"):
-        self.name, self.version = name, version
-
-
-class FakeEntryPoint:
-    """What ``importlib.metadata`` gives the plugin host, minus the installing."""
-
-    def __init__(self, dist, name, module=None, error=None):
-        self.dist, self.name, self._module, self._error = FakeDist(dist), name, module, error
-
-    def load(self):
-        if self._error:
-            raise self._error
-        return self._module
-
-
-def hook_module(name, **hooks):
-    module = types.ModuleType(name)
-    for hook, function in hooks.items():
-        setattr(module, hook, hookimpl(function))
-    return module
+from tinytorch.core import plugins
+from tinytorch.core.testing import FakeEntryPoint, hook_module
 
 
 def raising(message):

@@ -1,11 +1,11 @@
 """Shared fixtures: a private cache per test, the repo's tiny config, and fake plugins."""
 
-import types
 from pathlib import Path
 
 import pytest
 
-from tinytorch.core import hookimpl, plugins
+from tinytorch.core import plugins
+from tinytorch.core.testing import FakeEntryPoint, hook_module
 
 CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 
@@ -26,35 +26,12 @@ def tiny():
     return CONFIGS / "test" / "tiny_mlp.yaml"
 
 
-class FakeDist:
-    def __init__(self, name, version="1.0"):
-        self.name, self.version = name, version
-
-
-class FakeEntryPoint:
-    """An entry point of a made-up distribution: loads ``module``, or raises ``error``."""
-
-    def __init__(self, dist, name, module=None, error=None):
-        self.dist, self.name, self._module, self._error = FakeDist(dist), name, module, error
-
-    def load(self):
-        if self._error:
-            raise self._error
-        return self._module
-
-
 class FakePlugins:
     """Make plugin modules and install them beside the real entry points."""
 
     entry_point = FakeEntryPoint
 
-    @staticmethod
-    def module(name, **hooks):
-        """A module of hook implementations, like the one a plugin's entry point names."""
-        module = types.ModuleType(name)
-        for hook, function in hooks.items():
-            setattr(module, hook, hookimpl(function))
-        return module
+    module = staticmethod(hook_module)
 
     @staticmethod
     def install(*entry_points):

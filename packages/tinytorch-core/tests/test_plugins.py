@@ -6,21 +6,7 @@ import pytest
 
 from tinytorch.core import hookimpl, plugins
 from tinytorch.core.backend import Backend
-
-
-class FakeDist:
-    def __init__(self, name, version="1.0"):
-        self.name, self.version = name, version
-
-
-class FakeEntryPoint:
-    def __init__(self, dist, name, module=None, error=None):
-        self.dist, self.name, self._module, self._error = FakeDist(dist), name, module, error
-
-    def load(self):
-        if self._error:
-            raise self._error
-        return self._module
+from tinytorch.core.testing import FakeEntryPoint
 
 
 def backend_plugin(*names):

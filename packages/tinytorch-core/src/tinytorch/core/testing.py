@@ -16,13 +16,16 @@ Shapes include broadcasting, size-1 and zero-size dimensions. Any backend's test
     def test_conformance(case):
         check_case("naive", case)
 
-``gradcheck(fn, tensors)`` does the same finite-difference check for whole layers.
+``gradcheck(fn, tensors)`` does the same finite-difference check for whole layers, and
+``FakeEntryPoint`` / ``hook_module`` let a test install plugins without installing a
+distribution: ``plugins.reset(plugins.PluginHost([FakeEntryPoint("my-dist", "x", module)]))``.
 
 Read next: a backend plugin's tests (``plugins/tinytorch-naive/tests``).
 """
 
 import inspect
 import math
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +33,7 @@ import numpy as np
 from . import functional as F
 from .autograd import no_grad
 from .backend import COMPOSITES, Backend, MissingKernelError, get_backend, use_backend
+from .hookspecs import hookimpl
 from .tensor import Tensor, cat, stack, where
 
 
@@ -150,6 +154,33 @@ def check_signatures(backend):
             got = list(inspect.signature(getattr(impl, kernel)).parameters)
             if got != want:
                 _fail(f"backend {backend!r}: kernel {kernel}{tuple(got)} should take {tuple(want)}")
+
+
+# ---------------------------------------------------------------- fake plugins
+class FakeDistribution:
+    def __init__(self, name, version="1.0"):
+        self.name, self.version = name, version
+
+
+class FakeEntryPoint:
+    """What ``importlib.metadata`` gives the plugin host, minus the installing: it loads
+    ``module``, or raises ``error`` as a broken plugin's import would."""
+
+    def __init__(self, dist, name, module=None, error=None):
+        self.dist, self.name, self._module, self._error = FakeDistribution(dist), name, module, error
+
+    def load(self):
+        if self._error:
+            raise self._error
+        return self._module
+
+
+def hook_module(name, **hooks):
+    """A module of hook implementations, like the one a plugin's entry point names."""
+    module = types.ModuleType(name)
+    for hook, function in hooks.items():
+        setattr(module, hook, hookimpl(function))
+    return module
 
 
 # ---------------------------------------------------------------- references (float64)
