@@ -81,8 +81,15 @@ _Loader.add_implicit_resolver(
 
 
 def safe_load(stream):
-    """``yaml.safe_load``, except that exponent floats without a dot are floats."""
-    return yaml.load(stream, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    """``yaml.safe_load``, except that exponent floats without a dot are floats.
+
+    This is exactly what ``yaml.safe_load`` does, with our SafeLoader subclass: plain
+    data only, no Python object tags."""
+    loader = _Loader(stream)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def _read_yaml(source):
