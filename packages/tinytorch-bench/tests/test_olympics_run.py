@@ -60,6 +60,10 @@ def test_a_short_olympics_run_writes_every_section(tiny, tmp_path):
     assert set(metrics["event"]) >= {"name", "score", "qualified"}
     assert metrics["warnings"] == [] or all(isinstance(w, str) for w in metrics["warnings"])
     assert metrics["optimized"]["model_bytes"] < metrics["baseline"]["model_bytes"]
+    report = (out / "report.md").read_text()
+    bytes_row = f"| model bytes | {metrics['baseline']['model_bytes']:,} | {metrics['optimized']['model_bytes']:,} |"
+    assert "## TorchPerf Olympics: baseline vs optimized" in report and bytes_row in report
+    assert f"Memory Challenge (memory): score {metrics['event']['score']:.3f}" in report
 
 
 @pytest.mark.parametrize("overrides, expected", [

@@ -220,16 +220,13 @@ ROWS = (
 )
 
 
-def comparison_table(metrics):
-    """Baseline against optimized, one row per measurement, then the passes and the event's score.
+def comparison_rows(metrics):
+    """``(label, baseline, optimized, change, style)`` per measurement, formatted.
 
-    The change column is optimized / baseline (accuracy: the difference in points), green
-    where the optimized model is better, red where it is worse.
+    The change is optimized / baseline (accuracy: the difference in points); the style is
+    green where the optimized model is better, red where it is worse.
     """
     base, opt = metrics["baseline"], metrics["optimized"]
-    table = Table(title=f"{metrics['name']}: baseline vs optimized")
-    for heading in ("", "baseline", "optimized", "change"):
-        table.add_column(heading, justify="right" if heading else "left")
     for label, get, fmt, higher_is_better in ROWS:
         b, o = get(base), get(opt)
         if label == "accuracy":
@@ -237,17 +234,32 @@ def comparison_table(metrics):
         else:
             change = f"{o / b:.3f}x" if b else "-"
         style = "" if o == b else ("green" if (o > b) == higher_is_better else "red")
-        table.add_row(label, fmt.format(b), fmt.format(o), Text(change, style=style))
-    parts = [table]
+        yield label, fmt.format(b), fmt.format(o), change, style
+
+
+def pass_lines(metrics):
+    """One line per applied pass, with what it reported."""
     for report in metrics["passes"]:
         details = ", ".join(f"{k}={_short(v)}" for k, v in report.items() if k != "name")
-        parts.append(Text(f"pass {report['name']}: {details}"))
+        yield f"pass {report['name']}: {details}"
+
+
+def verdict_line(event):
+    verdict = "qualified" if event["qualified"] else f"DISQUALIFIED: {event['reason']}"
+    return f"{event['title']} ({event['name']}): score {event['score']:.3f}, {verdict}"
+
+
+def comparison_table(metrics):
+    """Baseline against optimized, one row per measurement, then the passes and the event's score."""
+    table = Table(title=f"{metrics['name']}: baseline vs optimized")
+    for heading in ("", "baseline", "optimized", "change"):
+        table.add_column(heading, justify="right" if heading else "left")
+    for label, b, o, change, style in comparison_rows(metrics):
+        table.add_row(label, b, o, Text(change, style=style))
+    parts = [table, *(Text(line) for line in pass_lines(metrics))]
     event = metrics["event"]
     if event:
-        verdict = "qualified" if event["qualified"] else f"DISQUALIFIED: {event['reason']}"
-        style = "bold green" if event["qualified"] else "bold red"
-        parts.append(Text(f"{event['title']} ({event['name']}): score {event['score']:.3f}, {verdict}",
-                          style=style))
+        parts.append(Text(verdict_line(event), style="bold green" if event["qualified"] else "bold red"))
     return Group(*parts)
 
 

@@ -26,6 +26,7 @@ from rich.table import Table
 import tinytorch.nn as nn
 from tinytorch.core.files import write_text
 
+from . import olympics
 from .config import dump_config
 
 RUNS_DIR = "runs"
@@ -104,6 +105,14 @@ def report_markdown(config, metrics, model):
         lines += ["", "## Training", "", "| " + " | ".join(header) + " |"]
         lines += ["| " + " | ".join("---" for _ in header) + " |"]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
+    if "optimized" in metrics:
+        lines += ["", "## TorchPerf Olympics: baseline vs optimized", ""]
+        lines += ["| | baseline | optimized | change |", "| --- | ---: | ---: | ---: |"]
+        lines += [f"| {label} | {b} | {o} | {change} |" for label, b, o, change, _ in olympics.comparison_rows(metrics)]
+        lines += [""] + [f"- {line}" for line in olympics.pass_lines(metrics)]
+        if metrics.get("event"):
+            lines += [f"- **{olympics.verdict_line(metrics['event'])}**"]
+        lines += [f"- warning: {w}" for w in metrics.get("warnings", [])]
     lines += ["", "## Model", "", "```", repr(model), "```", ""]
     lines += ["## Reproduce", "", "```", "tt run config.yaml", "```", ""]
     lines += ["`config.yaml` beside this report is the resolved config of this run.", ""]
