@@ -404,11 +404,14 @@ def evaluate_baseline(run, trainer, record):
 
 
 def finish(run, model, metrics, started, console):
-    """Write the run directory (and the Pareto plot), tell the plugins, print the tables."""
+    """Write the run directory (and the plots), tell the plugins, print the tables."""
     metrics["seconds"] = time.perf_counter() - started
     write_run_files(run.out_dir, run.config, metrics, model)
-    if "optimized" in metrics and plot.available():
-        plot.pareto(metrics["baseline"], metrics["optimized"], run.out_dir / "pareto.png", run.name)
+    if plot.available():
+        if metrics.get("train_loss"):
+            plot.training_curves(metrics, run.out_dir / "curves.png", run.name)
+        if "optimized" in metrics:
+            plot.pareto(metrics["baseline"], metrics["optimized"], run.out_dir / "pareto.png", run.name)
     notify("tinytorch_run_end", console, run=run, metrics=metrics)
     console.print(results_table(run.config, metrics, run.out_dir))
     if "optimized" in metrics:
