@@ -11,7 +11,9 @@ overrides the composites with versions that
 * compute what the backward needs once, in the forward, and keep only that
   (cross-entropy keeps the probabilities, so its backward is ``probs - onehot``);
 * reuse scratch buffers for temporaries that never leave the kernel (``scratch.py``),
-  and, when no graph is being recorded, for what only a backward would have needed.
+  and, when no graph is being recorded, for what only a backward would have needed;
+* skip work the maths allows: causal attention never computes most of the masked
+  triangle, and an embedding's scatter-add sorts instead of adding one row at a time.
 
 The one rule that makes the in-place work safe: a kernel writes only into arrays it
 created. Inputs, and the incoming gradient (which may be shared with other parents, or
@@ -24,6 +26,7 @@ Read next: ``scratch.py``; compare each kernel with its default in
 ``tinytorch.core.backend``.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -34,12 +37,19 @@ from tinytorch.core.vectorized import VectorizedBackend
 
 from .scratch import Scratch
 
+# Causal attention's query rows per block: smaller blocks skip more of the masked
+# triangle, larger ones make fewer and bigger GEMMs; 32 measured fastest at T = 128.
+QUERY_BLOCK = 32
+
 
 def _sum(x, axis):
-    """``x.sum(axis, keepdims=True)``. Over the last axis it is a matrix-vector product
-    with ones: BLAS streams short rows several times faster than ``np.sum`` does."""
+    """``x.sum(axis, keepdims=True)``. Over the last axis, or the first of a matrix, it
+    is a matrix-vector product with ones: BLAS streams it several times faster than
+    ``np.sum`` does."""
     if axis in (-1, x.ndim - 1):
         return (x @ np.ones(x.shape[-1], dtype=x.dtype))[..., None]
+    if axis == 0 and x.ndim == 2:
+        return (np.ones(x.shape[0], dtype=x.dtype) @ x)[None]
     return x.sum(axis=axis, keepdims=True)
 
 
@@ -52,11 +62,51 @@ def _softmax_into(x, out, axis=-1):
     return out
 
 
+@functools.lru_cache(maxsize=128)  # a KV cache asks for every key length up to its context
+def _causal_bias(tq, tk, dtype):
+    """0 where query i may see key j, -inf elsewhere (read-only: it is shared)."""
+    bias = np.where(attention_mask(None, True, tq, tk), 0, -np.inf).astype(dtype)
+    bias.flags.writeable = False
+    return bias
+
+
+def _exp_normalized(scores):
+    """Softmax in place along the last axis without subtracting each row's maximum,
+    which costs two of the five passes. Scaled attention scores sit far inside float32's
+    exp range (|s| < 88), and then exp(s) / sum exp(s) is exact to rounding. If a score
+    overflowed, or a row's sum came out so small that its terms may have lost digits,
+    returns False: ``scores`` is spent and the caller redoes it the safe way."""
+    with np.errstate(over="ignore"):
+        np.exp(scores, out=scores)
+    total = _sum(scores, -1)
+    if not (total.max() < np.inf and total.min() > 1e-20):
+        return False
+    scores *= np.reciprocal(total, out=total)
+    return True
+
+
+def _scores(q, kt, bias, out):
+    """``q @ kt + bias`` written into ``out``; adding 0 or -inf masks in one pass."""
+    np.matmul(q, kt, out=out)
+    if bias is not None:
+        out += bias
+    return out
+
+
 def _relu_mask(g, out):
     """``g`` where ReLU's ``out`` is positive, else 0: a fresh array, ``g`` left alone."""
     masked = np.greater(out, 0, out=np.empty(out.shape, dtype=np.result_type(g, out)))
     masked *= g
     return masked
+
+
+def _query_blocks(tq, tk, is_causal, size=QUERY_BLOCK):
+    """``(i0, i1, end)``: query rows [i0, i1) need keys [0, end). Without a causal mask
+    every row needs every key: one block (also when queries outnumber keys, where the
+    first rows see no key at all)."""
+    if not is_causal or tq > tk:
+        return [(0, tq, tk)]
+    return [(i0, min(i0 + size, tq), min(tk, min(i0 + size, tq) + tk - tq)) for i0 in range(0, tq, size)]
 
 
 def _recorded(ctx, kernel):
@@ -82,6 +132,30 @@ class FusedBackend(VectorizedBackend):
         if is_grad_enabled():
             return np.empty(shape, dtype=dtype)
         return self.scratch.get(slot, shape, dtype)
+
+    def index_add(self, shape, index, values):
+        """Scatter-add of rows picked by one integer array (an embedding's backward).
+
+        ``np.add.at`` adds one element at a time; sorting the indices instead groups
+        equal rows, and ``np.add.reduceat`` sums each group with vector code: several
+        times faster. Any other index goes to ``vectorized``."""
+        if not (isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size):
+            return super().index_add(shape, index, values)
+        rows = index.reshape(-1) % shape[0]  # negative indices count from the end, as in the forward
+        order = np.argsort(rows, kind="stable")
+        rows = rows[order]
+        starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+        out = np.zeros(shape, dtype=values.dtype)
+        grouped = values.reshape((-1,) + tuple(shape[1:]))[order]
+        out[rows[starts]] = np.add.reduceat(grouped, starts, axis=0)
+        return out
+
+    def _matmul_into(self, a, b, into, add):
+        """``into = a @ b``, or ``into += a @ b`` (the product in scratch) when ``add``."""
+        if add:
+            into += np.matmul(a, b, out=self.scratch.get("product", into.shape, into.dtype))
+        else:
+            np.matmul(a, b, out=into)
 
     @staticmethod
     def sigmoid(x):
@@ -110,11 +184,11 @@ class FusedBackend(VectorizedBackend):
         g2 = g.reshape(-1, g.shape[-1])
         if activation == "relu":
             g2 = _relu_mask(g2, act_ctx)
-        elif activation == "gelu":
-            g2 = self.gelu_backward(g2, act_ctx)[0]
+        elif activation == "gelu":  # the gradient at z never leaves this kernel: scratch
+            g2 = self._gelu_grad(g2, act_ctx, self.scratch.get("gelu_grad", g2.shape, np.result_type(g2, w)))
         gx = np.matmul(g2, w).reshape(g.shape[:-1] + (w.shape[1],)) if needs[0] else None
         gw = np.matmul(g2.T, x2) if needs[1] else None
-        gb = g2.sum(axis=0) if has_bias and needs[2] else None
+        gb = _sum(g2, 0)[0] if has_bias and needs[2] else None
         return gx, gw, gb
 
     # -- softmax family: one fresh array each way, finished in place -------------
@@ -187,10 +261,9 @@ class FusedBackend(VectorizedBackend):
         a weight they are matrix-vector products: sum_i g_i w_i = g @ w."""
         xhat, rstd, weight, has_bias = ctx
         d = xhat.shape[-1]
-        lead = tuple(range(g.ndim - 1))
         g_xhat = np.multiply(g, xhat, out=self.scratch.get("g_xhat", xhat.shape, np.result_type(g, xhat)))
-        gw = g_xhat.sum(axis=lead) if weight is not None and needs[1] else None
-        gb = g.sum(axis=lead) if has_bias and needs[2] else None
+        gw = _sum(g_xhat.reshape(-1, d), 0)[0] if weight is not None and needs[1] else None
+        gb = _sum(g.reshape(-1, d), 0)[0] if has_bias and needs[2] else None
         gx = None
         if needs[0]:
             if weight is None:
@@ -202,70 +275,93 @@ class FusedBackend(VectorizedBackend):
             gx *= rstd
         return gx, gw, gb
 
-    # -- GELU: the core formula, step by step in place --------------------------
+    # -- GELU: keep h = 0.5 (1 + tanh(...)), the factor both directions need -------
     def gelu(self, x):
-        """0.5 x (1 + tanh(c (x + 0.044715 x^3))): the same operations in the same order
-        as ``Backend.gelu``, so the results agree bit for bit, with one temporary."""
-        t = np.multiply(x, x, out=np.empty_like(x))  # out=: an array even when x is 0-d
-        t *= x
-        t *= 0.044715
-        t += x
-        t *= GELU_C
-        np.tanh(t, out=t)
-        out = np.add(t, 1)
-        out *= x
-        out *= 0.5
-        return out, (x, t)
+        """x h with h = 0.5 (1 + tanh(c (x + 0.044715 x^3))); the inner polynomial is
+        evaluated as x (c + 0.044715 c x^2), one pass fewer. h is kept for the backward."""
+        h = np.multiply(x, x, out=np.empty_like(x))  # out=: an array even when x is 0-d
+        h *= 0.044715 * GELU_C
+        h += GELU_C
+        h *= x
+        np.tanh(h, out=h)
+        h += 1
+        h *= 0.5
+        return np.multiply(x, h), (x, h)
 
     def gelu_backward(self, g, ctx, needs=(True,)):
-        x, t = ctx
-        local = np.multiply(x, x, out=np.empty(x.shape, np.result_type(g, x)))  # c (1 + 3 * 0.044715 x^2)
-        local *= 3 * 0.044715
-        local += 1
-        local *= GELU_C
-        tmp = np.multiply(t, t, out=self.scratch.get("gelu", t.shape, t.dtype))
-        np.subtract(1, tmp, out=tmp)  # d tanh = 1 - tanh^2
-        local *= tmp
-        local *= x
-        local *= 0.5
-        np.add(t, 1, out=tmp)
-        tmp *= 0.5
-        local += tmp
-        local *= g
-        return (local,)
+        x = ctx[0]
+        return (self._gelu_grad(g, ctx, np.empty(x.shape, np.result_type(g, x))),)
 
-    # -- attention: batched GEMMs, softmax in place on the scores ----------------
+    def _gelu_grad(self, g, ctx, out):
+        """d/dx = h + x (1 - tanh^2) c (1 + 3 * 0.044715 x^2) / 2; with 1 - tanh^2 = 4 h (1 - h)
+        that is h (1 + x (1 - h) (2c + 6 * 0.044715 c x^2)): nine passes, written into ``out``."""
+        x, h = ctx
+        local = np.multiply(x, x, out=out)
+        local *= 6 * 0.044715 * GELU_C
+        local += 2 * GELU_C
+        local *= x
+        local *= np.subtract(1, h, out=self.scratch.get("gelu", h.shape, h.dtype))
+        local += 1
+        local *= h
+        local *= g
+        return local
+
+    # -- attention: batched GEMMs over causal query blocks, softmax in place --------
     def scaled_dot_product_attention(self, q, k, v, mask=None, is_causal=False):
+        """Causal attention splits the queries into blocks: block [i0, i1) sees only the
+        keys up to i1 (shifted by Tk - Tq), so most of the masked upper triangle is never
+        computed: with four blocks, 10/16 of the score matrix is, in every pass over it."""
         tq, tk = q.shape[-2], k.shape[-2]
-        allowed = attention_mask(mask, is_causal, tq, tk)
-        lead = (q.shape[:-2], k.shape[:-2]) + (() if allowed is None else (allowed.shape[:-2],))
-        shape = np.broadcast_shapes(*lead) + (tq, tk)
+        dtype = np.result_type(q, k, v)
+        if mask is None:  # the common case: the same bias every call, built once
+            bias = _causal_bias(tq, tk, dtype) if is_causal else None
+        else:
+            bias = np.where(attention_mask(mask, is_causal, tq, tk), 0, -np.inf).astype(dtype)
+        lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], () if bias is None else bias.shape[:-2])
         scale = 1.0 / math.sqrt(q.shape[-1])
-        # Scale q (T x d) rather than the scores (T x T); a contiguous k^T lets NumPy hand
-        # every batch entry to BLAS (on a transposed view it falls back to a slower loop).
-        attn = np.matmul(q * scale, np.ascontiguousarray(k.swapaxes(-1, -2)),
-                         out=self._buffer("attn", shape, np.result_type(q, k)))
-        if allowed is not None:  # adding 0 or -inf: one pass, and exp(-inf) = 0
-            attn += np.where(allowed, 0, -np.inf).astype(attn.dtype)
-        _softmax_into(attn, attn)
-        out = np.matmul(attn, v)
-        return out, (q, k, v, attn, out, scale) if is_grad_enabled() else None
+        # Scale k^T (d x T) rather than the scores (T x T), in the copy that makes it
+        # contiguous: on a transposed view NumPy's batched matmul falls back to a slow loop.
+        kt = np.multiply(k.swapaxes(-1, -2), scale,
+                         out=self.scratch.get("kt", k.shape[:-2] + (k.shape[-1], k.shape[-2]), k.dtype))
+        out = np.empty(lead + (tq, v.shape[-1]), dtype=dtype)
+        blocks = []
+        for i0, i1, end in _query_blocks(tq, tk, is_causal):
+            block_bias = None if bias is None else bias[..., i0:i1, :end] if is_causal else bias
+            attn = self._buffer(f"attn{i0}", lead + (i1 - i0, end), out.dtype)
+            if not _exp_normalized(_scores(q[..., i0:i1, :], kt[..., :end], block_bias, attn)):
+                _softmax_into(_scores(q[..., i0:i1, :], kt[..., :end], block_bias, attn), attn)
+            np.matmul(attn, v[..., :end, :], out=out[..., i0:i1, :])
+            blocks.append((i0, i1, end, attn))
+        return out, (q, k, v, blocks, out, scale) if is_grad_enabled() else None
 
     def scaled_dot_product_attention_backward(self, g, ctx, needs=(True, True, True)):
-        q, k, v, attn, out, scale = _recorded(ctx, "scaled_dot_product_attention")
-        gv = np.matmul(attn.swapaxes(-1, -2), g) if needs[2] else None
-        gs = np.matmul(g, np.ascontiguousarray(v.swapaxes(-1, -2)))  # d attn, made d scores in place
+        q, k, v, blocks, out, scale = _recorded(ctx, "scaled_dot_product_attention")
         # Softmax's backward needs sum_j gs_ij attn_ij = g_i . (sum_j attn_ij v_j) = g_i . out_i:
         # a (T, d) product instead of a (T, T) one (FlashAttention's trick).
-        gs -= np.einsum("...i,...i->...", g, out)[..., None]
-        gs *= attn
-        gq = gk = None
-        if needs[0]:
-            gq = np.matmul(gs, k)
-            gq *= scale  # the scale goes on the (T, d) results, not on the (T, T) gs
-        if needs[1]:
-            gk = np.matmul(gs.swapaxes(-1, -2), q)
-            gk *= scale
+        g_out = np.einsum("...i,...i->...", g, out)[..., None]
+        vt = self.scratch.get("vt", v.shape[:-2] + (v.shape[-1], v.shape[-2]), v.dtype)
+        np.copyto(vt, v.swapaxes(-1, -2))
+        lead = g.shape[:-2]
+        gq = np.empty(lead + q.shape[-2:], dtype=g.dtype) if needs[0] else None
+        gk = np.empty(lead + k.shape[-2:], dtype=g.dtype) if needs[1] else None
+        gv = np.empty(lead + v.shape[-2:], dtype=g.dtype) if needs[2] else None
+        # The last block sees every key, so going backwards it writes gk and gv whole;
+        # the earlier blocks add into the keys they saw.
+        for n, (i0, i1, end, attn) in enumerate(reversed(blocks)):
+            g_block = g[..., i0:i1, :]
+            if needs[2]:
+                self._matmul_into(attn.swapaxes(-1, -2), g_block, gv[..., :end, :], n > 0)
+            # d attn, then, in place, d scores
+            gs = np.matmul(g_block, vt[..., :end], out=self.scratch.get("gs", attn.shape, g.dtype))
+            gs -= g_out[..., i0:i1, :]
+            gs *= attn
+            if needs[0]:
+                np.matmul(gs, k[..., :end, :], out=gq[..., i0:i1, :])
+            if needs[1]:
+                self._matmul_into(gs.swapaxes(-1, -2), q[..., i0:i1, :], gk[..., :end, :], n > 0)
+        for grad in (gq, gk):  # the scale goes on the (T, d) results, not on the (T, T) gs
+            if grad is not None:
+                grad *= scale
         return gq, gk, gv
 
     # -- conv2d: im2col laid out so one batched GEMM lands in (N, F, OH*OW) ------

@@ -21,7 +21,7 @@ import numpy as np
 
 
 class Scratch:
-    def __init__(self, capacity=16):
+    def __init__(self, capacity=32):
         self.capacity = capacity
         self._buffers = {}
 
