@@ -1,7 +1,8 @@
 """Plots a run writes beside its numbers: training curves, and the Olympics Pareto plot.
 
 ``training_curves`` draws the loss (train and validation) and the validation accuracy
-per epoch. ``pareto`` shows where the optimized model landed against its baseline: two panels, accuracy against p50 latency and accuracy against model bytes, with the
+per epoch. ``pareto`` shows where the optimized model landed against its baseline: two
+panels, accuracy against p50 latency and accuracy against model bytes, with the
 baseline and the optimized model marked and an arrow between them. Up and to the left
 is better on both: an arrow pointing that way is a pure win, any other direction a
 trade. matplotlib is an optional extra (``pip install tinytorch-bench[plot]``); without
