@@ -6,7 +6,7 @@ panels, accuracy against p50 latency and accuracy against model bytes, with the
 baseline and the optimized model marked and an arrow between them. Up and to the left
 is better on both: an arrow pointing that way is a pure win, any other direction a
 trade. matplotlib is an optional extra (``pip install tinytorch-bench[plot]``); without
-it ``available()`` is False and the runner skips the plot.
+it ``available()`` is False and the runner skips the plots.
 
 Read next: ``runner.py``, which calls these at the end of a run.
 """
