@@ -18,18 +18,11 @@ dict this module validates.
 """
 
 import copy
-import difflib
 import math
 from dataclasses import dataclass
 
-# Plugin kinds, and the singular used in messages ("unknown model 'mpl'").
-PLUGIN_KINDS = {
-    "backends": "backend",
-    "datasets": "dataset",
-    "models": "model",
-    "passes": "pass",
-    "events": "event",
-}
+from tinytorch.core import plugins
+from tinytorch.core.plugins import nearest
 
 
 @dataclass(frozen=True)
@@ -61,9 +54,8 @@ def did_you_mean(word, candidates):
     """``"; did you mean 'train'?"`` when a candidate is close to ``word``, else ``""``."""
     if not isinstance(word, str):
         return ""
-    # 0.5 is loose enough for 'lrate' -> 'lr' and matches tinytorch.core.plugins.nearest.
-    close = difflib.get_close_matches(word, [str(c) for c in candidates], n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    close = nearest(word, [str(c) for c in candidates])
+    return f"; did you mean {close!r}?" if close else ""
 
 
 def describe(value):
@@ -419,11 +411,8 @@ def origin(path, origins, default):
 
 def installed_names():
     """The names each plugin kind offers right now, from ``tinytorch.core.plugins``."""
-    # Imported here, not at the top: validating with explicit names needs no plugins.
-    from tinytorch.core import plugins
-
     names = {}
-    for kind in PLUGIN_KINDS:
+    for kind in plugins.KINDS:
         # A name two plugins claim is left out of the registry, but it *is* installed;
         # keep it, so that looking it up reports the conflict instead of "unknown".
         names[kind] = sorted({*plugins.registry(kind), *plugins.host().conflicts(kind)})
