@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tinytorch.bench import curriculum
-from tinytorch.bench.cli import main as tt
+from tinytorch.bench.learn import curriculum
+from tinytorch.bench.run.cli import main as tt
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = [

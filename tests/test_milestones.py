@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from tinytorch.bench import runner
+from tinytorch.bench.run import runner
 
 MILESTONES = Path(__file__).resolve().parents[1] / "configs" / "milestones"
 

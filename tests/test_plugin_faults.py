@@ -15,7 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tinytorch.bench.cli import main as tt
+from tinytorch.bench.run.cli import main as tt
 from tinytorch.core import plugins
 from tinytorch.core.testing import FakeEntryPoint, hook_module
 

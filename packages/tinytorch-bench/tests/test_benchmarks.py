@@ -6,8 +6,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from tinytorch.bench.benchmarks import generate, kernels, ops, overhead, report, timing, train
-from tinytorch.bench.cli import main
+from tinytorch.bench.perf import generate, kernels, ops, overhead, report, timing, train
+from tinytorch.bench.run.cli import main
 from tinytorch.core import get_backend
 
 

@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 import tinytorch.nn as nn
-from tinytorch.bench.cli import main
+from tinytorch.bench.run.cli import main
 
 
 def tt(*args):
@@ -229,7 +229,7 @@ def test_plugins_lists_backends_and_models():
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert any("tinytorch-core" in line and "backends: vectorized" in line and "OK" in line for line in lines)
-    assert any("tinytorch-bench" in line and "models: perceptron, mlp, lenet" in line for line in lines)
+    assert any("tinytorch-nn" in line and "models: perceptron, mlp, lenet" in line for line in lines)
 
 
 def test_a_broken_plugin_is_shown_and_breaks_nothing(tiny, tmp_path, fake_plugins):
@@ -267,7 +267,7 @@ def test_name_conflicts_are_listed(fake_plugins):
     models = fake_plugins.module("clone", tinytorch_register_models=lambda register: register("mlp", object))
     fake_plugins.install(fake_plugins.entry_point("mlp-clone", "clone", models))
     result = tt("plugins")
-    assert "conflict: model 'mlp' is registered by 'tinytorch-bench' and 'mlp-clone'" in result.output
+    assert "conflict: model 'mlp' is registered by 'tinytorch-nn' and 'mlp-clone'" in result.output
 
 
 def test_lifecycle_hooks_see_the_run_and_a_failing_one_is_not_fatal(tiny, tmp_path, fake_plugins):

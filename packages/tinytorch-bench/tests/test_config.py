@@ -5,8 +5,8 @@ import textwrap
 import pytest
 import yaml
 
-from tinytorch.bench.config import ConfigError, config_hash, dump_config, load_config
-from tinytorch.bench.schema import validate
+from tinytorch.bench.run.config import ConfigError, config_hash, dump_config, load_config
+from tinytorch.bench.run.schema import validate
 
 NAMES = {
     "backends": ["naive", "vectorized", "fused"],

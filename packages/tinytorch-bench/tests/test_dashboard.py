@@ -4,7 +4,7 @@ import io
 
 from rich.console import Console
 
-from tinytorch.bench.dashboard import BLANK, Dashboard, braille_chart, choose, column_means
+from tinytorch.bench.run.dashboard import BLANK, Dashboard, braille_chart, choose, column_means
 from tinytorch.text import GPT, CharTokenizer
 
 

@@ -5,8 +5,8 @@ import pytest
 from click.testing import CliRunner
 
 import tinytorch.nn as nn
-from tinytorch.bench.cli import main
-from tinytorch.bench.sample import load_run
+from tinytorch.bench.run.cli import main
+from tinytorch.bench.run.sample import load_run
 from tinytorch.text import CharTokenizer
 
 TINY_GPT = """\

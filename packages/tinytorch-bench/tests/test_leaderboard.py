@@ -4,8 +4,8 @@ import json
 
 from click.testing import CliRunner
 
-from tinytorch.bench import leaderboard
-from tinytorch.bench.cli import main
+from tinytorch.bench.olympics import leaderboard
+from tinytorch.bench.run.cli import main
 
 
 def write_run(runs, name, event, score, qualified=True, reason=None):

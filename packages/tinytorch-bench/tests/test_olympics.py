@@ -2,7 +2,7 @@
 
 import pytest
 
-from tinytorch.bench import olympics
+from tinytorch.bench.olympics import events as olympics
 from tinytorch.core import plugins
 
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import tinytorch.nn as nn
-from tinytorch.bench.cli import main
+from tinytorch.bench.run.cli import main
 
 OLYMPICS = Path(__file__).resolve().parents[3] / "configs" / "olympics"
 EVENTS = ("latency", "memory", "accuracy", "all_around", "extreme")

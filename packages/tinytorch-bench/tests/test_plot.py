@@ -2,7 +2,7 @@
 
 import pytest
 
-from tinytorch.bench import plot
+from tinytorch.bench.run import plot
 
 pytest.importorskip("matplotlib")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -23,7 +23,7 @@ def test_pareto_writes_a_png(tmp_path):
 
 
 def test_a_run_writes_its_training_curves(tiny, tmp_path):
-    from tinytorch.bench import runner
+    from tinytorch.bench.run import runner
 
     result = runner.run(tiny, out=tmp_path / "run")
     assert len(result.metrics["train_loss"]) == 2

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinytorch.nn as nn
-from tinytorch.bench import profiler
+from tinytorch.bench.olympics import profiler
 from tinytorch.core import Tensor
 from tinytorch.core.data import DataLoader, TensorDataset
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tinytorch.bench import scaffold
-from tinytorch.bench.cli import main as tt
+from tinytorch.bench.run.cli import main as tt
 from tinytorch.bench.testing import plugin_installed
 
 

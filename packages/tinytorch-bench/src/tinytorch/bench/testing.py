@@ -35,12 +35,12 @@ import numpy as np
 from rich.console import Console
 
 from tinytorch import nn
+from tinytorch.bench.olympics import profiler
+from tinytorch.bench.run import runner
+from tinytorch.bench.run.schema import validate
 from tinytorch.core import Tensor, no_grad, plugins
 from tinytorch.core.data import DataLoader
 from tinytorch.optim.passes import PassContext
-
-from . import profiler, runner
-from .schema import validate
 
 UNKNOWN_OPTION = "no_such_option"
 

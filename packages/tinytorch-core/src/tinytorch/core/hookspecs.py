@@ -73,7 +73,7 @@ def tinytorch_register_events(register):
     a unique name and an object with ``title``, ``rules`` (text for ``tt events``),
     ``validate(options)`` (called before any work; raise ValueError on bad options) and
     ``score(baseline, optimized, options) -> dict``. ``baseline`` and ``optimized`` are
-    what ``tinytorch.bench.profiler.benchmark`` measured in the same run (``accuracy``,
+    what ``tinytorch.bench.olympics.profiler.benchmark`` measured in the same run (``accuracy``,
     ``latency_ms``, ``model_bytes``, ...); the result has ``name``, ``score``,
     ``qualified`` and, when not qualified, ``reason``.
     """

@@ -14,7 +14,7 @@ that it applies:
 The forward pass the Olympics time is unchanged: the cache speeds up generation, which
 is what the report's ``tokens_per_second`` numbers measure.
 
-Read next: ``tinytorch.bench.profiler``, which measures what the passes did.
+Read next: ``tinytorch.bench.olympics.profiler``, which measures what the passes did.
 """
 
 import functools

@@ -24,9 +24,9 @@ from rich.console import Group
 from rich.table import Table
 
 import tinytorch.nn as nn
+from tinytorch.bench.olympics import events as olympics
 from tinytorch.core.files import write_text
 
-from . import olympics
 from .config import dump_config
 
 RUNS_DIR = "runs"

@@ -17,7 +17,7 @@ work; a factory checks the *values* and raises ``ValueError("<option>: expected 
 found ...")``, and the runner reports that at the key path ``model.<option>``.
 They are registered in ``plugin.py``, exactly as a third-party model would be.
 
-Read next: ``runner.py``, which builds these from a config and trains them.
+Read next: ``tinytorch.bench.run.runner``, which builds these from a config and trains them.
 """
 
 import math

@@ -96,7 +96,7 @@ def check_name(name, kind, target):
     registry = KINDS[kind][0]
     # Imported here, not at the top: every process that looks up any plugin imports this
     # module, and it should not pay for loading the whole `tt` command to do so.
-    from .cli import main as tt
+    from tinytorch.bench.run.cli import main as tt
 
     if registry is None and names["name"] in tt.commands:
         raise ValueError(f"`tt {names['name']}` is already a command; choose another name")
@@ -120,7 +120,7 @@ def new_plugin(name, kind="pass", directory="."):
         "dependencies": _toml_list(requires),
         "test_dependencies": _toml_list(["pytest>=7", *test_requires]),
     }
-    templates = resources.files("tinytorch.bench") / "templates"
+    templates = resources.files("tinytorch.bench.scaffold") / "templates"
     module = names["module"]
     files = {
         "pyproject.toml": templates / "pyproject.toml.tmpl",

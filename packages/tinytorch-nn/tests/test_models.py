@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import tinytorch.nn as nn
-from tinytorch.bench import models
 from tinytorch.core import Tensor, plugins
+from tinytorch.nn import models
 
 DIGITS = {"input_shape": (64,), "num_classes": 10}
 DIGIT_IMAGES = {"input_shape": (1, 8, 8), "num_classes": 10}
@@ -16,10 +16,10 @@ def batch(info, n=5):
     return Tensor(np.random.default_rng(0).random((n, *info["input_shape"]), dtype=np.float32))
 
 
-def test_models_register_through_the_bench_entry_point():
+def test_models_register_through_the_nn_entry_point():
     registered = plugins.registry("models")
     for name in ("perceptron", "mlp", "lenet"):
-        assert registered[name].dist == "tinytorch-bench"
+        assert registered[name].dist == "tinytorch-nn"
         assert registered[name].obj is getattr(models, name)
 
 

@@ -36,11 +36,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from tinytorch.bench.run import runner
+from tinytorch.bench.run.cli import fail
 from tinytorch.core import hookimpl
 from tinytorch.core.plugins import nearest
-
-from . import runner
-from .cli import fail
 
 PACKAGES = ("core", "nn", "text", "optim", "bench")  # under packages/; the rest under plugins/
 
@@ -110,15 +109,15 @@ MODULES = (
                  ("2017_transformer_shakespeare",)),
     CourseModule(14, "kv-caching", code("text", "generation.py") + code("optim", "passes/kv_cache.py"),
                  tests("text", "test_generation.py") + tests("optim", "test_passes.py")),
-    CourseModule(15, "profiling", code("bench", "profiler.py"), tests("bench", "test_profiler.py")),
+    CourseModule(15, "profiling", code("bench", "olympics/profiler.py"), tests("bench", "test_profiler.py")),
     CourseModule(16, "acceleration", code("core", "backend.py", "vectorized.py") + code("naive", "backend.py")
-                 + code("fused", "backend.py") + code("bench", "benchmarks/train.py"),
+                 + code("fused", "backend.py") + code("bench", "perf/train.py"),
                  tests("core", "test_backend.py", "test_conformance.py") + tests("naive", "test_conformance.py")
                  + tests("fused", "test_fused.py", "test_conformance.py")),
     CourseModule(17, "quantization", code("optim", "passes/quantize.py"), tests("optim", "test_passes_quantize.py")),
     CourseModule(18, "compression", code("optim", "passes/prune.py", "passes/distill.py"),
                  tests("optim", "test_passes_prune.py", "test_passes_distill.py")),
-    CourseModule(19, "benchmarking", code("bench", "olympics.py", "leaderboard.py", "benchmarks/timing.py"),
+    CourseModule(19, "benchmarking", code("bench", "olympics/events.py", "olympics/leaderboard.py", "perf/timing.py"),
                  tests("bench", "test_olympics.py", "test_leaderboard.py")),
 )
 OLYMPICS_NOTE = ("After 19 benchmarking: the TorchPerf Olympics, configs/olympics/*.yaml "

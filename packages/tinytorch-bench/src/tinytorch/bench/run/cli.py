@@ -30,11 +30,12 @@ from rich.markup import escape
 from rich.table import Table
 
 import tinytorch.nn as nn
+from tinytorch.bench.olympics import leaderboard, profiler
 from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import DataLoader
 from tinytorch.core.plugins import PluginConflictError, UnknownNameError
 
-from . import leaderboard, profiler, runner, sample
+from . import runner, sample
 from .cache import load_baseline
 from .config import ConfigError, config_hash, dump_config
 

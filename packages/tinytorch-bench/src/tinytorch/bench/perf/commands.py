@@ -13,7 +13,7 @@ than its core count, ``--threads 1 --clock cpu`` gives steadier numbers: a secon
 thread mostly waits for a core, and CPU time leaves out the moments another process had
 ours (see ``timing.set_clock``).
 
-tinytorch-bench's entry point ``benchmarks = "tinytorch.bench.benchmarks.commands"``
+tinytorch-bench's entry point ``benchmarks = "tinytorch.bench.perf.commands"``
 names this module; ``tinytorch_register_commands`` at the bottom is the hook.
 
 Read next: ``timing.py``.

@@ -1,6 +1,6 @@
 """The experiment runner: one YAML config in, one trained and measured model out.
 
-    from tinytorch.bench import runner
+    from tinytorch.bench.run import runner
     result = runner.run("configs/milestones/1986_mlp_digits.yaml", out="runs/digits")
     result.metrics["test_accuracy"]  # 0.97...
 
@@ -46,11 +46,13 @@ from rich.markup import escape
 
 import tinytorch.nn as nn
 import tinytorch.optim as optim
+from tinytorch.bench.olympics import events as olympics
+from tinytorch.bench.olympics import profiler
 from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import ChecksumError, DataLoader, DatasetNotFoundError, load_dataset
 from tinytorch.optim.passes import PassContext, apply_passes, validate_passes
 
-from . import dashboard, olympics, plot, profiler
+from . import dashboard, plot
 from .cache import baseline_paths, load_baseline, store_baseline
 from .config import ConfigError, config_hash, load_config
 from .outputs import new_run_dir, results_table, write_run_files
