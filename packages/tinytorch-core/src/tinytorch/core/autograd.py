@@ -46,6 +46,7 @@ class enable_grad(no_grad):
 
 def unbroadcast(grad, shape):
     """Sum ``grad`` down to ``shape``, reversing NumPy broadcasting."""
+    # region 05 autograd: drop the leading axes broadcasting added, then sum (keepdims) where shape has a 1
     extra = grad.ndim - len(shape)
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -53,10 +54,12 @@ def unbroadcast(grad, shape):
     if squeezed:
         grad = grad.sum(axis=squeezed, keepdims=True)
     return grad
+    # endregion
 
 
 def topological_order(root):
     """Nodes that need a gradient, each after all of its parents (iterative DFS)."""
+    # region 05 autograd: depth-first with an explicit stack; a node joins the order after all its parents
     order, seen, stack = [], set(), [(root, False)]
     while stack:
         node, expanded = stack.pop()
@@ -71,6 +74,7 @@ def topological_order(root):
             if p.requires_grad and id(p) not in seen:
                 stack.append((p, False))
     return order
+    # endregion
 
 
 def backward(root, grad=None, retain_graph=False):
@@ -91,6 +95,7 @@ def backward(root, grad=None, retain_graph=False):
         if grad.shape != root.shape:
             raise ValueError(f"backward: gradient shape {grad.shape} does not match tensor shape {root.shape}")
 
+    # region 05 autograd: walk the order in reverse: leaves accumulate .grad, others pass step(g) on to parents
     grads = {id(root): grad}
     for node in reversed(topological_order(root)):
         g = grads.pop(id(node), None)
@@ -127,3 +132,4 @@ def backward(root, grad=None, retain_graph=False):
             grads[key] = pg if earlier is None else earlier + pg
         if not retain_graph:
             node._backward, node._parents, node._saved, node._freed = None, (), (), True
+    # endregion

@@ -19,6 +19,7 @@ _FLOAT = np.float32
 
 
 def _to_array(data, dtype=None):
+    # region 01 tensor: NumPy data keeps its dtype unless dtype= is given; Python numbers and lists become float32
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):  # NumPy data keeps its dtype
@@ -26,6 +27,7 @@ def _to_array(data, dtype=None):
         return data if dtype is None else data.astype(dtype, copy=False)
     # Python numbers and lists default to float32, the dtype of every model here.
     return np.asarray(data, dtype=dtype or _FLOAT)
+    # endregion
 
 
 def _shape_error(op, *shapes):
@@ -181,8 +183,10 @@ class Tensor:
         be, a, b = _backend.active, self.data, other.data
 
         def backward(g):
+            # region 01 tensor: d(a*b)/da = b, d(a*b)/db = a; None for an input that needs no gradient
             return (be.mul(g, b) if self.requires_grad else None,
                     be.mul(g, a) if other.requires_grad else None)
+            # endregion
 
         return Tensor._make(data, (self, other), backward, "mul", (self, other))
 
@@ -223,11 +227,13 @@ class Tensor:
     def __matmul__(self, other):
         other = self._lift(other)
         if self.ndim == 1 or other.ndim == 1:  # NumPy's rules: promote, multiply, drop
+            # region 01 tensor: a 1-D operand becomes a row (left) or a column (right); multiply; drop that axis again
             a = self.reshape(1, -1) if self.ndim == 1 else self
             b = other.reshape(-1, 1) if other.ndim == 1 else other
             out = a @ b
             keep = out.shape[:-2] + (out.shape[-2],) * (self.ndim > 1) + (out.shape[-1],) * (other.ndim > 1)
             return out.reshape(*keep)
+            # endregion
         if self.shape[-1] != other.shape[-2]:
             raise _shape_error("matmul", self.shape, other.shape)
         try:
@@ -237,9 +243,11 @@ class Tensor:
         be, a, b = _backend.active, self.data, other.data
 
         def backward(g):
+            # region 01 tensor: C = A @ B: dA = G @ B^T, dB = A^T @ G (swap the last two axes)
             ga = be.matmul(g, b.swapaxes(-1, -2)) if self.requires_grad else None
             gb = be.matmul(a.swapaxes(-1, -2), g) if other.requires_grad else None
             return ga, gb
+            # endregion
 
         return Tensor._make(data, (self, other), backward, "matmul", (self, other))
 
