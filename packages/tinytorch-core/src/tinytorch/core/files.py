@@ -1,9 +1,14 @@
-"""Atomic file writes: a file is either the old one or the whole new one, never half.
+"""Atomic file writes and bounded reads: a file is old or whole new, and read with a limit.
 
 Every file TinyTorch writes (checkpoints, run results, tokenizers, downloads, plots) goes
 through ``atomic_write``: the data goes to a temporary file beside the target, which is
 renamed over it only once complete (``os.replace`` is atomic on one file system). A
 crash or Ctrl-C mid-write leaves the previous file untouched and no temporary behind.
+
+Every file TinyTorch reads that a person or another program could have put there
+(configs, ``metrics.json``) goes through ``read_limited``: it reads at most a stated
+number of bytes and only from a regular file, so a 50 MB config, a symlink to
+``/dev/zero`` or a named pipe is a clear error instead of a hang or a full memory.
 
 Read next: ``tinytorch.nn.serialization`` (checkpoints) or ``data/sources.py`` (downloads).
 """
@@ -37,3 +42,29 @@ def write_text(path, text):
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     with atomic_write(path, "w") as f:
         f.write(text)
+
+
+class FileTooLargeError(ValueError):
+    """A file is larger than its reader allows, or is not a regular file at all."""
+
+
+def read_limited(path, limit, what="file"):
+    """The bytes of the regular file ``path``; ``FileTooLargeError`` if it holds more than
+    ``limit`` bytes. ``what`` names the file in the message ("config", "metrics.json"), which
+    leaves the path to the caller, who knows how to name it."""
+    path = Path(path)
+    # is_file() follows symlinks: a device or a pipe would block or never end.
+    if path.exists() and not path.is_file():
+        raise FileTooLargeError(f"expected a regular {what} file, found a directory, device or pipe")
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)  # one byte more than allowed tells "too large" from "exactly full"
+    if len(data) > limit:
+        raise FileTooLargeError(f"expected a {what} of at most {limit:,} bytes, found more")
+    return data
+
+
+def shorten(value, limit=80):
+    """``str(value)``, cut to ``limit`` characters with an ellipsis: any value that goes into a
+    message passes here, so a message stays one readable line however large the value."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

@@ -2,10 +2,10 @@
 
 ``load_config(path, overrides)`` does it in four steps:
 
-1. read the file with ``yaml.SafeLoader`` only, so a config is plain data: a tag such
-   as ``!!python/object/apply`` is refused, never run (``safe_load`` below is that
-   loader, taught one thing: ``1e-3`` is a number, as in YAML 1.2 and every other
-   language, where PyYAML's YAML 1.1 rules would read it as the string "1e-3");
+1. read the file with ``yamlio.safe_load`` only, so a config is plain data: a tag such
+   as ``!!python/object/apply`` is refused, never run; the file's size, what its
+   aliases expand to and its depth are bounded, a key repeated in a mapping is an
+   error, and ``1e-3`` is a number (see ``yamlio.py``);
 2. follow ``extends: base.yaml`` (relative to the file that says it, chains allowed,
    cycles reported) and lay each file over its base: mappings merge key by key, every
    other value, lists included, replaces the base's value outright;
@@ -27,11 +27,13 @@ import copy
 import hashlib
 import json
 import os
-import re
 
 import yaml
 
+from tinytorch.core.files import shorten
+
 from .schema import ConfigError, Problem, check, describe, format_path, validate
+from .yamlio import InputError, load_file, safe_load
 
 __all__ = ["ConfigError", "load_config", "validate", "config_hash", "dump_config", "BASELINE_KEYS"]
 
@@ -69,36 +71,14 @@ def load_config(path, overrides=(), *, names=None, defaults=None):
 # -- reading files and extends: -----------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader (plain data only) that also reads ``1e-3`` and ``5E+4`` as floats."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
-
-
-def safe_load(stream):
-    """``yaml.safe_load``, except that exponent floats without a dot are floats.
-
-    This is exactly what ``yaml.safe_load`` does, with our SafeLoader subclass: plain
-    data only, no Python object tags."""
-    loader = _Loader(stream)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
-
 def _read_yaml(source):
     """The mapping in one YAML file, or a ConfigError that says why there is none."""
     try:
-        with open(source, encoding="utf-8") as f:
-            data = safe_load(f)
+        data = load_file(source)
     except OSError as error:
         raise _error(source, f"cannot read config: {error.strerror or error}") from None
+    except InputError as error:
+        raise _error(source, str(error)) from None
     except yaml.YAMLError as error:
         raise _error(source, _yaml_error_message(error)) from None
     if not isinstance(data, dict):
@@ -176,11 +156,11 @@ def _set_origin(origins, path, source):
 
 def _apply_override(config, text, origins):
     """Apply one ``key.path=value`` to ``config`` in place; return problems (or [])."""
-    source = f"--set {text}"
+    source = f"--set {shorten(text)}"
     key_path, sep, raw = text.partition("=")
     if not sep or not key_path.strip():
         return [
-            Problem(source, "", f"expected key.path=value (like train.epochs=5), found {text!r}")
+            Problem(source, "", f"expected key.path=value (like train.epochs=5), found {shorten(repr(text))}")
         ]
     try:
         value = safe_load(raw)

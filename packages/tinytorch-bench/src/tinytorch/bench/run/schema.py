@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 
 from tinytorch.core import plugins
+from tinytorch.core.files import shorten
 from tinytorch.core.plugins import nearest
 
 
@@ -68,7 +69,7 @@ def describe(value):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {shorten(repr(value))}"  # a found value may be huge
 
 
 class Checker:
@@ -112,13 +113,13 @@ class Node:
 
 
 class Int(Node):
-    """An integer, optionally ``>= at_least`` or ``> above``. A bool is not an integer."""
+    """An integer, optionally ``>= at_least``, ``> above`` or ``<= at_most``. A bool is not an integer."""
 
     expected = "an integer"
 
-    def __init__(self, *, default=REQUIRED, at_least=None, above=None):
+    def __init__(self, *, default=REQUIRED, at_least=None, above=None, at_most=None):
         super().__init__(default=default)
-        self.at_least, self.above = at_least, above
+        self.at_least, self.above, self.at_most = at_least, above, at_most
 
     def check(self, value, path, checker):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -135,7 +136,7 @@ class Number(Node):
 
     def __init__(self, *, default=REQUIRED, at_least=None, above=None):
         super().__init__(default=default)
-        self.at_least, self.above = at_least, above
+        self.at_least, self.above, self.at_most = at_least, above, None
 
     def check(self, value, path, checker):
         # Strings are refused even when they look numeric: YAML reads `lr: "0.1"` as text
@@ -156,6 +157,8 @@ def _check_range(node, value, path, checker):
         checker.problem(path, f"expected {node.expected} >= {node.at_least}, found {value!r}")
     if node.above is not None and value <= node.above:
         checker.problem(path, f"expected {node.expected} > {node.above}, found {value!r}")
+    if node.at_most is not None and value > node.at_most:
+        checker.problem(path, f"expected {node.expected} <= {node.at_most}, found {value!r}")
 
 
 class Text(Node):
@@ -333,7 +336,7 @@ SCHEMA = Section(
     {
         # The run directory is runs/<name>-<time>/, so no path separators in the name.
         "name": Text(forbid="/\\"),
-        "seed": Int(default=0, at_least=0),
+        "seed": Int(default=0, at_least=0, at_most=2**32 - 1),  # what NumPy's seed() takes
         "backend": Name("backend", plugin="backends", default="vectorized"),
         "data": Section(
             {
