@@ -11,7 +11,8 @@ overrides the composites with versions that
 * compute what the backward needs once, in the forward, and keep only that
   (cross-entropy keeps the probabilities, so its backward is ``probs - onehot``);
 * reuse scratch buffers for temporaries that never leave the kernel (``scratch.py``),
-  and, when no graph is being recorded, for what only a backward would have needed;
+  and, when no input needs a gradient (the ``needs`` the contract passes every composite
+  forward), for what only a backward would have needed;
 * skip work the maths allows: causal attention never computes most of the masked
   triangle, and an embedding's scatter-add sorts instead of adding one row at a time.
 
@@ -31,7 +32,6 @@ import math
 
 import numpy as np
 
-from tinytorch.core import is_grad_enabled
 from tinytorch.core.backend import GELU_C, attention_mask, pad2d, scatter_windows, window_view
 from tinytorch.core.vectorized import VectorizedBackend
 
@@ -109,13 +109,19 @@ def _query_blocks(tq, tk, is_causal, size=QUERY_BLOCK):
     return [(i0, min(i0 + size, tq), min(tk, min(i0 + size, tq) + tk - tq)) for i0 in range(0, tq, size)]
 
 
+def _keeps(needs):
+    """Whether a forward must keep what its backward reads: some input wants a gradient,
+    or the caller did not say (``needs=None``)."""
+    return needs is None or any(needs)
+
+
 def _recorded(ctx, kernel):
-    """The ctx of a forward that ran with autograd recording; else a clear error."""
+    """The ctx of a forward told some input needs a gradient; else a clear error."""
     if ctx is None:
         raise RuntimeError(
-            f"{kernel}_backward: its forward ran under no_grad(), so it kept nothing for a "
-            f"backward (the fused backend reuses those buffers); run the forward with "
-            f"gradients enabled"
+            f"{kernel}_backward: its forward was told no input needs a gradient (no_grad()), "
+            f"so it kept nothing for a backward (the fused backend reuses those buffers); "
+            f"run the forward with gradients enabled"
         )
     return ctx
 
@@ -126,10 +132,10 @@ class FusedBackend(VectorizedBackend):
     def __init__(self):
         self.scratch = Scratch()
 
-    def _buffer(self, slot, shape, dtype):
-        """A fresh array while autograd records (the backward may read it later), else
-        scratch: with no graph no backward will run, so the kernel's ctx is dropped."""
-        if is_grad_enabled():
+    def _buffer(self, slot, shape, dtype, keep):
+        """A fresh array when a backward may read it later (``keep``), else scratch:
+        with no input needing a gradient no backward will run, so the ctx is dropped."""
+        if keep:
             return np.empty(shape, dtype=dtype)
         return self.scratch.get(slot, shape, dtype)
 
@@ -167,7 +173,7 @@ class FusedBackend(VectorizedBackend):
         return out
 
     # -- linear: one GEMM into the output, bias and ReLU in place ---------------
-    def linear(self, x, w, b=None, activation=None):
+    def linear(self, x, w, b=None, activation=None, needs=None):
         x2 = x.reshape(-1, x.shape[-1])
         dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
         z = np.matmul(x2, w.T, out=np.empty((x2.shape[0], w.shape[0]), dtype=dtype))
@@ -192,7 +198,7 @@ class FusedBackend(VectorizedBackend):
         return gx, gw, gb
 
     # -- softmax family: one fresh array each way, finished in place -------------
-    def softmax(self, x, axis=-1):
+    def softmax(self, x, axis=-1, needs=None):
         out = _softmax_into(x, np.empty(x.shape, dtype=x.dtype), axis)
         return out, (out, axis)
 
@@ -203,7 +209,7 @@ class FusedBackend(VectorizedBackend):
         gx *= out
         return (gx,)
 
-    def log_softmax(self, x, axis=-1):
+    def log_softmax(self, x, axis=-1, needs=None):
         out = np.subtract(x, x.max(axis=axis, keepdims=True))
         e = np.exp(out, out=self.scratch.get("exp", out.shape, out.dtype))
         out -= np.log(_sum(e, axis))
@@ -216,7 +222,7 @@ class FusedBackend(VectorizedBackend):
         np.subtract(g, gx, out=gx)
         return (gx,)
 
-    def cross_entropy(self, logits, targets):
+    def cross_entropy(self, logits, targets, needs=None):
         """Mean of log(sum exp z) - z[target] with z = logits - max; keeps softmax for backward."""
         rows = np.arange(len(targets))
         probs = np.subtract(logits, logits.max(axis=-1, keepdims=True))
@@ -235,7 +241,7 @@ class FusedBackend(VectorizedBackend):
         return (grad,)
 
     # -- layer norm: one centred array, scaled in place --------------------------
-    def layer_norm(self, x, weight=None, bias=None, eps=1e-5):
+    def layer_norm(self, x, weight=None, bias=None, eps=1e-5, needs=None):
         """Mean, then variance from the centred values (not E[x^2] - E[x]^2, which loses
         every digit in float32 when the mean is large). Both row reductions are BLAS
         products, so no squared temporary is made; the centred array becomes xhat."""
@@ -276,7 +282,7 @@ class FusedBackend(VectorizedBackend):
         return gx, gw, gb
 
     # -- GELU: keep h = 0.5 (1 + tanh(...)), the factor both directions need -------
-    def gelu(self, x):
+    def gelu(self, x, needs=None):
         """x h with h = 0.5 (1 + tanh(c (x + 0.044715 x^3))); the inner polynomial is
         evaluated as x (c + 0.044715 c x^2), one pass fewer. h is kept for the backward."""
         h = np.multiply(x, x, out=np.empty_like(x))  # out=: an array even when x is 0-d
@@ -307,7 +313,7 @@ class FusedBackend(VectorizedBackend):
         return local
 
     # -- attention: batched GEMMs over causal query blocks, softmax in place --------
-    def scaled_dot_product_attention(self, q, k, v, mask=None, is_causal=False):
+    def scaled_dot_product_attention(self, q, k, v, mask=None, is_causal=False, needs=None):
         """Causal attention splits the queries into blocks: block [i0, i1) sees only the
         keys up to i1 (shifted by Tk - Tq), so most of the masked upper triangle is never
         computed: with four blocks, 10/16 of the score matrix is, in every pass over it."""
@@ -327,12 +333,12 @@ class FusedBackend(VectorizedBackend):
         blocks = []
         for i0, i1, end in _query_blocks(tq, tk, is_causal):
             block_bias = None if bias is None else bias[..., i0:i1, :end] if is_causal else bias
-            attn = self._buffer(f"attn{i0}", lead + (i1 - i0, end), out.dtype)
+            attn = self._buffer(f"attn{i0}", lead + (i1 - i0, end), out.dtype, _keeps(needs))
             if not _exp_normalized(_scores(q[..., i0:i1, :], kt[..., :end], block_bias, attn)):
                 _softmax_into(_scores(q[..., i0:i1, :], kt[..., :end], block_bias, attn), attn)
             np.matmul(attn, v[..., :end, :], out=out[..., i0:i1, :])
             blocks.append((i0, i1, end, attn))
-        return out, (q, k, v, blocks, out, scale) if is_grad_enabled() else None
+        return out, (q, k, v, blocks, out, scale) if _keeps(needs) else None
 
     def scaled_dot_product_attention_backward(self, g, ctx, needs=(True, True, True)):
         q, k, v, blocks, out, scale = _recorded(ctx, "scaled_dot_product_attention")
@@ -365,14 +371,14 @@ class FusedBackend(VectorizedBackend):
         return gq, gk, gv
 
     # -- conv2d: im2col laid out so one batched GEMM lands in (N, F, OH*OW) ------
-    def conv2d(self, x, w, b=None, stride=1, padding=0, activation=None):
+    def conv2d(self, x, w, b=None, stride=1, padding=0, activation=None, needs=None):
         f, c, kh, kw = w.shape
         xp = pad2d(x, padding)
         windows = window_view(xp, kh, kw, stride)  # a view (N, C, OH, OW, kh, kw)
         n, _, oh, ow = windows.shape[:4]
         # Columns ordered (C, kh, kw) like the filters, positions (OH, OW) last, so the
         # product filters @ columns is already the NCHW output: no transpose afterwards.
-        cols = self._buffer("cols", (n, c, kh, kw, oh, ow), xp.dtype)
+        cols = self._buffer("cols", (n, c, kh, kw, oh, ow), xp.dtype, _keeps(needs))
         np.copyto(cols, windows.transpose(0, 1, 4, 5, 2, 3))
         cols = cols.reshape(n, c * kh * kw, oh * ow)
         dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
@@ -384,7 +390,7 @@ class FusedBackend(VectorizedBackend):
         else:
             out, act_ctx = self._activate(z.reshape(n, f, oh, ow), activation)
         ctx = (cols, w, xp.shape, stride, padding, b is not None, activation, act_ctx)
-        return out, ctx if is_grad_enabled() else None
+        return out, ctx if _keeps(needs) else None
 
     def conv2d_backward(self, g, ctx, needs=(True, True, True)):
         cols, w, padded_shape, stride, padding, has_bias, activation, act_ctx = _recorded(ctx, "conv2d")
@@ -409,13 +415,13 @@ class FusedBackend(VectorizedBackend):
         return gx, gw, gb
 
     # -- pooling: a loop over the small kernel, never a copy of every window -----
-    def max_pool2d(self, x, kernel_size=2, stride=None):
+    def max_pool2d(self, x, kernel_size=2, stride=None, needs=None):
         k, s = kernel_size, stride or kernel_size
         windows = window_view(x, k, k, s)  # a view (N, C, OH, OW, k, k): nothing copied
         out = windows[..., 0, 0].copy()
         # Only a backward needs to know which offset i*k + j held each max; without a
         # graph, skipping that bookkeeping makes inference several times faster.
-        track = is_grad_enabled()
+        track = _keeps(needs)
         winner = np.zeros(out.shape, dtype=np.min_scalar_type(k * k)) if track else None
         larger = np.empty(out.shape, dtype=bool) if track else None
         for offset in range(1, k * k):
@@ -438,7 +444,7 @@ class FusedBackend(VectorizedBackend):
             gx[:, :, i:i + s * oh:s, j:j + s * ow:s] += share
         return (gx,)
 
-    def avg_pool2d(self, x, kernel_size=2, stride=None):
+    def avg_pool2d(self, x, kernel_size=2, stride=None, needs=None):
         windows = window_view(x, kernel_size, kernel_size, stride or kernel_size)
         out = windows[..., 0, 0].copy()
         for i in range(kernel_size):

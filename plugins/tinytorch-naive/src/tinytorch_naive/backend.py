@@ -117,7 +117,7 @@ class NaiveBackend(Backend):
         return out
 
     # -- conv2d: loops over output positions and kernel offsets -----------------
-    def conv2d(self, x, w, b=None, stride=1, padding=0, activation=None):
+    def conv2d(self, x, w, b=None, stride=1, padding=0, activation=None, needs=None):
         """out[n, f, y, x] = b[f] + sum over c, i, j of xpad[n, c, y*s + i, x*s + j] * w[f, c, i, j]."""
         f, c, kh, kw = w.shape
         xp = pad2d(x, padding)
@@ -155,7 +155,7 @@ class NaiveBackend(Backend):
         return gx, gw if needs[1] else None, gb
 
     # -- pooling: one window at a time ------------------------------------------
-    def max_pool2d(self, x, kernel_size=2, stride=None):
+    def max_pool2d(self, x, kernel_size=2, stride=None, needs=None):
         k, s = kernel_size, stride or kernel_size
         n, c, h, w = x.shape
         out = np.empty((n, c, (h - k) // s + 1, (w - k) // s + 1), dtype=x.dtype)
@@ -175,7 +175,7 @@ class NaiveBackend(Backend):
             gx[image, channel, row, col] += g[image, channel, oy, ox]  # only the max moved the output
         return (gx,)
 
-    def avg_pool2d(self, x, kernel_size=2, stride=None):
+    def avg_pool2d(self, x, kernel_size=2, stride=None, needs=None):
         k, s = kernel_size, stride or kernel_size
         n, c, h, w = x.shape
         out = np.empty((n, c, (h - k) // s + 1, (w - k) // s + 1), dtype=x.dtype)
@@ -192,7 +192,7 @@ class NaiveBackend(Backend):
         return (gx,)
 
     # -- softmax: one row at a time ---------------------------------------------
-    def softmax(self, x, axis=-1):
+    def softmax(self, x, axis=-1, needs=None):
         rows = np.moveaxis(x, axis, -1)
         out = np.empty(rows.shape, dtype=x.dtype)
         for index in np.ndindex(*rows.shape[:-1]):
@@ -209,7 +209,7 @@ class NaiveBackend(Backend):
         return (np.ascontiguousarray(np.moveaxis(gx, -1, axis)),)
 
     # -- attention: one query at a time -----------------------------------------
-    def scaled_dot_product_attention(self, q, k, v, mask=None, is_causal=False):
+    def scaled_dot_product_attention(self, q, k, v, mask=None, is_causal=False, needs=None):
         """For each query: scores against every key, softmax over the allowed keys, and
         the output is the weighted average of the values. ``mask`` and ``is_causal`` mean
         what they mean in ``Backend.scaled_dot_product_attention``."""

@@ -12,6 +12,7 @@ backend's kernels are checked against finite differences).
 
 import numpy as np
 
+from . import autograd as _autograd
 from . import backend as _backend
 from .tensor import Tensor, _shape_error
 
@@ -20,8 +21,11 @@ def _composite(name, inputs, *args):
     """Run composite ``name`` on ``inputs`` (Tensors or None) and record its backward."""
     be = _backend.active
     present = tuple([t for t in inputs if t is not None])  # list comprehensions: no generator per call
-    out, ctx = getattr(be, name)(*[None if t is None else t.data for t in inputs], *args)
-    needs = tuple([t is not None and t.requires_grad for t in inputs])
+    # The forward is told which inputs will want a gradient before it runs: with none
+    # (no_grad), it may keep nothing for a backward that never comes.
+    recording = _autograd._grad_enabled
+    needs = tuple([t is not None and t.requires_grad and recording for t in inputs])
+    out, ctx = getattr(be, name)(*[None if t is None else t.data for t in inputs], *args, needs=needs)
     backward_kernel = getattr(be, name + "_backward")
 
     def backward(g):

@@ -371,7 +371,7 @@ class Tensor:
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         try:
-            data = self.data.reshape(shape)
+            data = _backend.active.reshape(self.data, shape)
         except ValueError as error:
             raise ValueError(f"reshape: cannot reshape {self.shape} to {tuple(shape)}") from error
         old = self.shape
@@ -418,7 +418,7 @@ class Tensor:
     def __getitem__(self, index):
         be, shape, index = _backend.active, self.shape, _index(index)
         try:
-            data = self.data[index]
+            data = be.take(self.data, index)
         except IndexError as error:
             raise IndexError(f"getitem: {error} (tensor shape {self.shape})") from None
         return Tensor._make(data, (self,), lambda g: (be.index_add(shape, index, g),), "getitem")

@@ -23,7 +23,7 @@ Read next: ``transformer.py``, which wraps this in a residual block with an MLP.
 
 import numpy as np
 
-from tinytorch.core import Tensor, is_grad_enabled
+from tinytorch.core import Tensor, get_backend, is_grad_enabled
 from tinytorch.core.functional import scaled_dot_product_attention
 
 from .dropout import Dropout
@@ -64,7 +64,9 @@ class KVCache:
                 f"in max_seq_len={self.max_seq_len}; reset() the cache and prefill it with "
                 "fewer tokens"
             )
-        self.k[:, :, start:stop], self.v[:, :, start:stop] = k, v
+        # Through the backend's copyto kernel, so compiled execution replays the write.
+        get_backend().copyto(self.k[:, :, start:stop], k)
+        get_backend().copyto(self.v[:, :, start:stop], v)
         self.length = stop
         return self.k[:, :, :stop], self.v[:, :, :stop]
 
