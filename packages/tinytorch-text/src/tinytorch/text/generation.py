@@ -25,21 +25,33 @@ a window over the text:
   token constant; the price is that right after a refill the model sees only half a
   window of context, so past the window the two modes may choose different tokens.
 
+**Compiled decoding** (``compile=True``, the default). A cached step feeds one token,
+and at batch 1 its cost is mostly Python around a few dozen kernels, so each step runs
+through ``tinytorch.core.compile``: the first two steps are recorded, later ones replay
+the kernels only. The steps differ only in the cache length, and the views that depend
+on it (the keys and values so far, the row the new ones are written to, the position
+embedding) are *symbolic*: rebuilt from the length at each replay, so one recording
+serves every length, also after a refill. Tokens are identical to eager decoding
+(replay calls the same kernels on the same numbers). Without a cache the window's
+length grows each step, and a recording pays off only once the window is full.
+
 Read next: `datasets.py`, the text the model learns from.
 """
 
 import numpy as np
 
 from tinytorch.core import Tensor, no_grad
+from tinytorch.core.compile import compile as compile_forward
 
 
-def generate(model, ids, max_new_tokens, temperature=1.0, top_k=None, seed=None, use_cache=True):
+def generate(model, ids, max_new_tokens, temperature=1.0, top_k=None, seed=None, use_cache=True,
+             compile=True):
     """Continue each row of ``ids`` by ``max_new_tokens`` tokens.
 
     ``ids``: an int array or Tensor (B, T), or (T,) for a single prompt. Returns a NumPy
     int64 array (B, T + max_new_tokens) (or (T + max_new_tokens,)): the prompt, then the
     new tokens. ``model`` needs ``max_seq_len``, ``vocab_size``, ``forward(ids, cache)``
-    and ``new_cache(batch_size)``, as `GPT` has.
+    and ``new_cache(batch_size)``, as `GPT` has. ``compile=False`` runs every step eagerly.
     """
     ids = _check_prompt(ids, model.vocab_size)
     single = ids.ndim == 1
@@ -53,20 +65,22 @@ def generate(model, ids, max_new_tokens, temperature=1.0, top_k=None, seed=None,
         with no_grad():
             if use_cache:
                 cache = model.new_cache(len(out))
+                decode = _decoder(model, cache, compile)
                 logits = _prefill(model, out[:, -window:], cache)
             else:
-                logits = _last(model(out[:, -window:]))
+                forward = compile_forward(model) if compile else model
+                logits = _last(forward(out[:, -window:]))
             for step in range(max_new_tokens):
                 token = _sample(logits, temperature, top_k, rng)
                 out = np.concatenate([out, token[:, None]], axis=1)
                 if step == max_new_tokens - 1:
                     break  # do not pay for logits nobody will use
                 if not use_cache:
-                    logits = _last(model(out[:, -window:]))
+                    logits = _last(forward(out[:, -window:]))
                 elif cache[0].length == window:  # full: slide to the last half window
                     logits = _prefill(model, out[:, -max(window // 2, 1):], cache)
                 else:
-                    logits = _last(model(token[:, None], cache=cache))
+                    logits = decode(token[:, None])
     finally:
         model.train(was_training)
     return out[0] if single else out
@@ -76,6 +90,22 @@ def generate_text(model, tokenizer, prompt, max_new_tokens, **options):
     """Encode ``prompt`` with ``tokenizer``, `generate`, and decode the whole text."""
     ids = np.array([tokenizer.encode(prompt)], dtype=np.int64)
     return tokenizer.decode(generate(model, ids, max_new_tokens, **options)[0])
+
+
+def _decoder(model, cache, compiled):
+    """``step(token) -> logits``: one cached decoding step, compiled or eager."""
+    if not compiled:
+        return lambda token: _last(model(token, cache=cache))
+    run = compile_forward(lambda token: model(token, cache=cache), state=model)
+
+    def step(token):
+        length = cache[0].length
+        logits = run(token, length=length)
+        for layer in cache:  # a replay writes the cache but runs none of its Python
+            layer.length = length + 1
+        return _last(logits)
+
+    return step
 
 
 def _prefill(model, ids, cache):

@@ -76,6 +76,7 @@ class GPT(Module):
         dtype = dtype or self.tok_emb.weight.dtype
         return [block.attn.new_cache(batch_size, self.max_seq_len, dtype) for block in self.blocks]
 
-    def generate(self, ids, max_new_tokens, temperature=1.0, top_k=None, seed=None, use_cache=True):
+    def generate(self, ids, max_new_tokens, temperature=1.0, top_k=None, seed=None, use_cache=True,
+                 compile=True):
         """Continue ``ids``; see `tinytorch.text.generation.generate`."""
-        return generation.generate(self, ids, max_new_tokens, temperature, top_k, seed, use_cache)
+        return generation.generate(self, ids, max_new_tokens, temperature, top_k, seed, use_cache, compile)
