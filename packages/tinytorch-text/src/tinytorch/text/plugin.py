@@ -1,15 +1,19 @@
-"""tinytorch-text's plugin: the ``tinyshakespeare`` dataset and the ``gpt`` model.
+"""tinytorch-text's plugin: the datasets ``tinyshakespeare``, ``tinytalks`` and
+``tinytorch-code``, and the ``gpt`` model.
 
 Registered through the ``tinytorch`` entry point in this package's pyproject.toml,
 exactly as a third-party plugin would be, so a config can say
 ``data: {name: tinyshakespeare, block_size: 64}`` and ``model: {name: gpt, n_layers: 4}``.
 
-Read next: `gpt.py` for the model, `datasets.py` for the data.
+Read next: `gpt.py` for the model, `datasets.py`, `tinytalks.py` and `code_completion.py`
+for the data.
 """
 
 from tinytorch.core.hookspecs import hookimpl
+from tinytorch.text.code_completion import tinytorch_code
 from tinytorch.text.datasets import tinyshakespeare
 from tinytorch.text.gpt import GPT
+from tinytorch.text.tinytalks import tinytalks
 
 
 def gpt(info, d_model=128, n_layers=4, n_heads=4, max_seq_len=None, dropout=0.0, tie_weights=False):
@@ -28,6 +32,8 @@ def gpt(info, d_model=128, n_layers=4, n_heads=4, max_seq_len=None, dropout=0.0,
 @hookimpl
 def tinytorch_register_datasets(register):
     register("tinyshakespeare", tinyshakespeare)
+    register("tinytalks", tinytalks)
+    register("tinytorch-code", tinytorch_code)
 
 
 @hookimpl

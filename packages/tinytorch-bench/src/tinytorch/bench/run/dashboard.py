@@ -15,7 +15,9 @@ While a text model trains, ``tt run`` shows one screen that redraws in place:
 It is the Trainer's ``progress`` object (``start_epoch``, ``advance``, ``end_epoch``,
 the same three methods as ``progress.RichProgress``), so the training loop knows
 nothing about it. After every epoch it asks the model for a fresh sample, so you watch
-gibberish turn into something like Shakespeare as the validation loss falls.
+gibberish turn into something like Shakespeare as the validation loss falls. A dataset
+may bring its own sample (``info["sample"]``): TinyTalks shows a few questions and the
+model's answers, so you watch it learn to reply.
 
 The curve is drawn with braille characters: each one is a 2x4 grid of dots, so a
 character cell holds eight "pixels" and an 80-column terminal gives 160 dots across.
@@ -265,6 +267,8 @@ def choose(config, model, info, console):
         prompt = tokenizer.decode([0])
 
     def sample(epoch):
+        if "sample" in info:  # the dataset shows its own, e.g. TinyTalks questions and answers
+            return info["sample"](model)
         # A seeded generator of its own: sampling never moves the training's random state.
         return generate_text(model, tokenizer, prompt, SAMPLE_TOKENS, temperature=0.8, seed=epoch)
 

@@ -10,6 +10,7 @@ From easiest to hardest:
 - ``xor``: the four corners of the XOR truth table; no single line can, a hidden layer can.
 - ``digits``: 1,797 8x8 handwritten digits, shipped inside the package (no download).
 - ``mnist`` / ``fashion-mnist``: 70,000 28x28 images each, found or fetched by `sources`.
+- ``cifar10``: 60,000 32x32 colour photos, found or fetched the same way (`cifar.py`).
 
 Read next: `sources.py` for how the MNIST files are found and checked, or the model zoo in
 tinytorch-bench for what trains on these.
@@ -25,6 +26,7 @@ from importlib import resources
 import numpy as np
 
 from tinytorch.core import plugins
+from tinytorch.core.data.cifar import cifar10
 from tinytorch.core.data.dataset import DatasetSplits, TensorDataset
 from tinytorch.core.data.sources import DataFile, check_bytes, fetch, read_idx
 from tinytorch.core.hookspecs import hookimpl
@@ -37,6 +39,7 @@ def tinytorch_register_datasets(register):
     register("digits", digits)
     register("mnist", mnist)
     register("fashion-mnist", fashion_mnist)
+    register("cifar10", cifar10)
 
 
 def load_dataset(name: str, **options) -> DatasetSplits:
