@@ -118,6 +118,8 @@ def run(config_path, overrides=(), backend=None, out=None, resume=None, console=
             progress = dashboard.choose(config, model, data.info, console)  # None: the plain bar
             record = train_baseline(run, trainer, console, resume, progress)
             metrics = evaluate_baseline(run, trainer, record)
+            if "evaluate" in data.info:  # the dataset's own measures, e.g. TinyTalks' exact match
+                metrics.update(data.info["evaluate"](model))
             if config["passes"] or config["event"]:
                 model = compete(run, trainer, data.info, metrics, console)
             if "tokenizer" in data.info:  # what `tt generate` needs besides the model
