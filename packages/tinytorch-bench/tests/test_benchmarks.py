@@ -93,7 +93,7 @@ def test_the_gpt_workload_matches_pytorch_shapes():
     model, _, x, y = train.tinytorch_gpt()
     theirs, _, tx, ty = train.torch_gpt(torch)
     assert model(x).shape == tuple(theirs(tx).shape) == (16, 128, 65)
-    ours_count = sum(p.size for p in model.parameters())
+    ours_count = sum(p.numel() for p in model.parameters())
     assert ours_count == sum(p.numel() for p in theirs.parameters())
 
 

@@ -10,14 +10,20 @@ Broadcasting is undone here, once, instead of in every op: if ``a`` of shape (3,
 added to ``b`` of shape (4, 3, 5), the gradient arrives as (4, 3, 5) and is summed back
 to (3, 1).
 
+An in-place op makes a tensor a new graph node, while ops made earlier used the tensor
+as it was: ``as_of`` follows such an edge to that older self (see "In place" in
+``tensor.py``).
+
 Read next: ``tensor.py`` for the ops and their backward closures.
 """
 
 import contextlib
+import itertools
 
 import numpy as np
 
 _grad_enabled = True
+clock = itertools.count(1)  # stamps each recorded op in order (Tensor._seq)
 
 
 def is_grad_enabled():
@@ -57,6 +63,14 @@ def unbroadcast(grad, shape):
     # endregion
 
 
+def as_of(tensor, seq):
+    """``tensor`` as it was when the op stamped ``seq`` used it (before later in-place ops)."""
+    for until, old in tensor._history:
+        if seq < until:
+            return old
+    return tensor
+
+
 def topological_order(root):
     """Nodes that need a gradient, each after all of its parents (iterative DFS)."""
     # region 05 autograd: depth-first with an explicit stack; a node joins the order after all its parents
@@ -71,6 +85,8 @@ def topological_order(root):
         seen.add(id(node))
         stack.append((node, True))
         for p in node._parents:
+            if p._history:
+                p = as_of(p, node._seq)
             if p.requires_grad and id(p) not in seen:
                 stack.append((p, False))
     return order
@@ -123,6 +139,8 @@ def backward(root, grad=None, retain_graph=False):
                     "clone it before the in-place op"
                 )
         for parent, pg in zip(node._parents, step(g)):
+            if parent._history:
+                parent = as_of(parent, node._seq)
             if pg is None or not parent.requires_grad:
                 continue
             if pg.shape != parent.data.shape:

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import autograd as _autograd
 from . import backend as _backend
+from . import dims
 from .tensor import Tensor, _shape_error
 
 
@@ -32,7 +33,8 @@ def _composite(name, inputs, *args):
         grads = backward_kernel(g, ctx, needs)
         return tuple(gr for t, gr in zip(inputs, grads) if t is not None)
 
-    return Tensor._make(out, present, backward, name, present)
+    # ctx may hold the output (softmax's does): an in-place change of it must be caught too
+    return Tensor._make(out, present, backward, name, present, saves_output=True)
 
 
 def linear(x, weight, bias=None, activation=None):
@@ -63,12 +65,13 @@ def avg_pool2d(x, kernel_size=2, stride=None):
     return _composite("avg_pool2d", (x,), kernel_size, stride)
 
 
-def softmax(x, axis=-1):
-    return _composite("softmax", (x,), axis)
+def softmax(x, dim=None, *, axis=None):
+    """``exp(x) / exp(x).sum(dim)`` along ``dim`` (default the last; NumPy's ``axis=`` too)."""
+    return _composite("softmax", (x,), dims.normalize(dims.pick("softmax", dim, axis, -1), x.ndim, "softmax"))
 
 
-def log_softmax(x, axis=-1):
-    return _composite("log_softmax", (x,), axis)
+def log_softmax(x, dim=None, *, axis=None):
+    return _composite("log_softmax", (x,), dims.normalize(dims.pick("log_softmax", dim, axis, -1), x.ndim, "log_softmax"))
 
 
 def cross_entropy(logits, targets):

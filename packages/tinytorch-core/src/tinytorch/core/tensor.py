@@ -5,15 +5,42 @@ it, a small ``backward`` closure that maps the output's gradient to one gradient
 input: the chain rule, one op at a time (as in micrograd, but on arrays). The engine in
 ``autograd.py`` calls these closures in reverse order. Derived ops (subtraction,
 division, ``mean``, ``var``, ``split``, ...) are written in terms of other ops and get
-their gradients for free.
+their gradients for free. The shape ops (``shape.py``), indexing and masks
+(``indexing.py``) and reductions (``reduce.py``) are written the same way; ``Tensor``
+inherits them.
+
+**In place.** ``x += y``, ``x.mul_(y)``, ``x[i] = v``, ``x.masked_fill_(m, v)`` write into
+``x``'s array, as PyTorch does. When the graph is being recorded, ``_inplace`` builds the
+result out of place from a snapshot of the old ``x`` (so the backward of ``mul_`` still
+sees the old values), writes it into ``x``, and makes ``x`` that result's graph node.
+Ops that used ``x`` before the change keep using the snapshot: ``x._history`` lists the
+older selves, and each op is stamped with the moment it was made (``_seq``).
+
+**Version counter.** Every in-place change bumps ``x._version``. An op whose backward
+needs an input's values (or its own output's: ``exp``, ``sigmoid``, ``div``, ...)
+records that version, and ``backward()`` raises if the tensor changed since.
+
+**Views.** ``reshape``/``view``, ``transpose``/``permute``, slicing, ``expand`` and
+``detach`` return tensors that share memory with their input, as in PyTorch. A view
+keeps its origin in ``_base`` and shares its version counter. PyTorch can also replay
+an in-place change of a view into its base's graph; TinyTorch refuses that case with an
+error that says what to write instead, and a view whose base changed in place raises in
+``backward()`` rather than give a stale gradient.
 
 Read next: ``autograd.py`` (the engine), then ``backend.py`` (the kernels).
 """
 
+import operator
+
 import numpy as np
 
-from . import autograd
+from . import autograd, dims
 from . import backend as _backend
+from .device import CPU, TYPE_NAMES, as_dtype, is_dtype
+from .device import device as _device
+from .indexing import IndexOps, where  # noqa: F401  (where, cat, ... re-exported: tinytorch.core.tensor.cat)
+from .reduce import ReduceOps, ValuesIndices  # noqa: F401
+from .shape import ShapeOps, cat, chunk, split, stack  # noqa: F401
 
 _FLOAT = np.float32
 
@@ -34,35 +61,60 @@ def _shape_error(op, *shapes):
     return ValueError(f"{op}: incompatible shapes " + " and ".join(str(tuple(s)) for s in shapes))
 
 
-class Tensor:
+def _shape_error(op, *shapes):
+    return ValueError(f"{op}: incompatible shapes " + " and ".join(str(tuple(s)) for s in shapes))
+
+
+def _owner(t):
+    """The tensor whose version counter ``t`` uses: its base if it is a view."""
+    return t if t._base is None else t._base
+
+
+class Tensor(ShapeOps, IndexOps, ReduceOps):
     """An n-dimensional array with reverse-mode autograd."""
 
-    __slots__ = ("data", "requires_grad", "grad", "_parents", "_backward", "_saved",
-                 "_op", "_version", "_retain", "_freed", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "_parents", "_backward", "_saved", "_op",
+                 "_version", "_retain", "_freed", "_seq", "_history", "_base", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _to_array(data, dtype)
+        self.data = _to_array(data, None if dtype is None else as_dtype(dtype))
         self.grad = None
         self._parents, self._backward, self._saved, self._op = (), None, (), "leaf"
-        self._version, self._retain, self._freed = 0, False, False
+        self._version, self._retain, self._freed, self._seq, self._history, self._base = 0, False, False, 0, (), None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_()
 
-    @classmethod
-    def _make(cls, data, parents, backward, op, saved=()):
-        """Wrap an op's result, recording the graph only when some parent needs grad."""
-        out = cls.__new__(cls)
-        out.data, out.grad = data, None
+    @staticmethod
+    def _make(data, parents, backward, op, saved=(), saves_output=False):
+        """Wrap an op's result, recording the graph only when some parent needs grad.
+
+        ``saved``: the inputs whose values ``backward`` reads; ``saves_output``: it reads
+        the output too. Their versions are checked before ``backward`` runs.
+        """
+        out = Tensor.__new__(Tensor)
+        out.data, out.grad, out._history, out._base = data, None, (), None
         out._version, out._retain, out._freed, out._op = 0, False, False, op
         if autograd._grad_enabled:
             for p in parents:  # a plain loop: any(<genexpr>) costs a generator per op
                 if p.requires_grad:
                     out.requires_grad, out._parents, out._backward = True, parents, backward
-                    out._saved = [(t, t._version) for t in saved] if saved else ()
+                    out._seq = next(autograd.clock)
+                    out._saved = [(o, o._version) for o in map(_owner, saved)]
+                    if saves_output:
+                        out._saved.append((out, 0))
                     return out
-        out.requires_grad, out._parents, out._backward, out._saved = False, (), None, ()
+        out.requires_grad, out._parents, out._backward, out._saved, out._seq = False, (), None, (), 0
+        return out
+
+    def _view(self, data, backward, op):
+        """``_make`` for a result that may be a NumPy view of this tensor's memory (see "Views")."""
+        if not np.may_share_memory(data, self.data):
+            return Tensor._make(data, (self,), backward, op)
+        # Saving self makes backward() refuse this view once its base changed in place.
+        out = Tensor._make(data, (self,), backward, op, (self,))
+        out._base = _owner(self)
         return out
 
     def _lift(self, other):
@@ -76,8 +128,18 @@ class Tensor:
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
+    device = property(lambda self: CPU)
     is_leaf = property(lambda self: self._backward is None and not self._freed)
+
+    def size(self, dim=None):
+        """The shape, or the size of one dim, as ``torch.Tensor.size`` (``numel()`` counts the entries)."""
+        return self.shape if dim is None else self.shape[dims.normalize(dim, self.ndim, "size")]
+
+    def numel(self):
+        return self.data.size
+
+    def dim(self):
+        return self.data.ndim
 
     def __len__(self):
         return len(self.data)
@@ -90,6 +152,16 @@ class Tensor:
 
     def tolist(self):
         return self.data.tolist()
+
+    def __index__(self):
+        """A one-element integer tensor indexes Python lists and ranges, as in PyTorch."""
+        if self.dtype.kind not in "iub" or self.numel() != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index "
+                            f"(found {self.dtype}, shape {self.shape})")
+        return operator.index(self.data.reshape(()).item())
+
+    __int__ = lambda self: int(self.item())
+    __float__ = lambda self: float(self.item())
 
     def __repr__(self):
         body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
@@ -113,58 +185,105 @@ class Tensor:
         return self
 
     def detach(self):
-        """The same data, cut from the graph."""
-        return Tensor(self.data)
-
-    def astype(self, dtype):
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            return Tensor(self.data.astype(dtype))
-        return Tensor._make(self.data.astype(dtype), (self,), lambda g: (g,), "astype")
-
-    float = lambda self: self.astype(np.float32)
-    double = lambda self: self.astype(np.float64)
+        """The same data (shared memory and version counter), cut from the graph."""
+        out = Tensor(self.data)
+        out._base = _owner(self)
+        return out
 
     def clone(self):
         return Tensor._make(self.data.copy(), (self,), lambda g: (g,), "clone")
 
+    # ----------------------------------------------------------------- dtype and device
+    def astype(self, dtype):
+        dtype = as_dtype(dtype)
+        if dtype.kind != "f":
+            return Tensor(self.data.astype(dtype))
+        return Tensor._make(self.data.astype(dtype), (self,), lambda g: (g,), "astype")
+
+    def type(self, dtype=None):
+        """``x.type()`` is the PyTorch type name (``"torch.FloatTensor"``); ``x.type(dtype)`` converts."""
+        if dtype is None:
+            return TYPE_NAMES.get(self.dtype, f"tinytorch.{self.dtype}")
+        return self.astype(dtype)
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``; only the CPU exists."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif is_dtype(arg):
+                dtype = arg
+            else:
+                device = arg
+        if device is not None:
+            _device(device)  # raises for anything but the CPU
+        out = self if dtype is None or as_dtype(dtype) == self.dtype else self.astype(dtype)
+        return out.clone() if copy and out is self else out
+
+    cpu = lambda self: self
+    float = lambda self: self.astype(np.float32)
+    double = lambda self: self.astype(np.float64)
+    half = lambda self: self.astype(np.float16)
+    long = lambda self: self.astype(np.int64)
+    int = lambda self: self.astype(np.int32)
+    bool = lambda self: self.astype(np.bool_)
+
     # ----------------------------------------------------------------- in place
-    def _bump(self):
-        if self.requires_grad and self.is_leaf and autograd._grad_enabled:
+    def _inplace(self, op, other, name):
+        """Write ``op(self, other)`` into this tensor (see "In place" in the module docstring)."""
+        other = self._lift(other)
+        record = autograd._grad_enabled and (self.requires_grad or other.requires_grad)
+        if record:
+            self._check_inplace(name)
+        old = self._snapshot() if record else self
+        result = op(old, other)
+        if result.shape != self.shape:
+            raise _shape_error(f"{name} (in place)", self.shape, other.shape)
+        if not np.can_cast(result.dtype, self.dtype, "same_kind"):
+            raise TypeError(f"{name}: the result is {result.dtype}, which cannot be stored in this {self.dtype} tensor")
+        _backend.active.copyto(self.data, result.data)
+        _owner(self)._version += 1
+        if record:  # this tensor becomes the result's graph node; older ops keep `old`
+            self.requires_grad, self._parents, self._backward = True, result._parents, result._backward
+            self._saved, self._op, self._seq = result._saved, name, result._seq
+            self._history += ((result._seq, old),)
+        return self
+
+    def _check_inplace(self, name):
+        if self.is_leaf and self.requires_grad:
             raise RuntimeError(
-                "in-place op on a leaf tensor that requires grad; wrap it in no_grad() "
+                f"{name}: in-place op on a leaf tensor that requires grad; wrap it in no_grad() "
                 "(as optimizers do) or use an out-of-place op"
             )
-        self._version += 1
-        return self
+        if self._base is not None:
+            raise RuntimeError(
+                f"{name}: in-place op on a view (made by indexing, reshape, transpose, expand or "
+                "detach) while autograd records: TinyTorch cannot replay it into the base's graph. "
+                "Write the base instead (x[i] = x[i] + y rather than x[i] += y), or clone() the view first"
+            )
 
-    def _inplace(self, kernel, other):
-        other = self._lift(other)
-        result = kernel(self.data, other.data)
-        if result.shape != self.shape:
-            raise _shape_error(f"{kernel.__name__}_ (in place)", self.shape, other.shape)
-        self._bump().data[...] = result
-        return self
+    def _snapshot(self):
+        """This tensor as it is now, as a separate graph node, before an in-place op overwrites it."""
+        old = Tensor._make(self.data.copy(), (), None, self._op)
+        old.requires_grad, old._parents, old._backward = self.requires_grad, self._parents, self._backward
+        old._saved, old._seq, old._freed = self._saved, self._seq, self._freed
+        return old
 
-    add_ = lambda self, o: self._inplace(_backend.active.add, o)
-    sub_ = lambda self, o: self._inplace(_backend.active.sub, o)
-    mul_ = lambda self, o: self._inplace(_backend.active.mul, o)
-    div_ = lambda self, o: self._inplace(_backend.active.div, o)
+    add_ = lambda self, o: self._inplace(Tensor.__add__, o, "add_")
+    sub_ = lambda self, o: self._inplace(Tensor.__sub__, o, "sub_")
+    mul_ = lambda self, o: self._inplace(Tensor.__mul__, o, "mul_")
+    div_ = lambda self, o: self._inplace(Tensor.__truediv__, o, "div_")
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
-    def copy_(self, other):
-        self._bump().data[...] = self._lift(other).data
-        return self
+    def copy_(self, src):
+        """Overwrite with ``src`` (broadcast); the gradient flows to ``src``."""
+        return self._inplace(lambda old, s: s.broadcast_to(old.shape), src, "copy_")
 
     def fill_(self, value):
-        self._bump().data.fill(value)
-        return self
+        return self._inplace(lambda old, v: v.broadcast_to(old.shape), value, "fill_")
 
     def zero_(self):
         return self.fill_(0)
-
-    def __setitem__(self, index, value):
-        self._bump().data[_index(index)] = self._lift(value).data
 
     # ----------------------------------------------------------------- arithmetic
     def _binary(self, other, name):
@@ -198,7 +317,7 @@ class Tensor:
             gb = be.neg(be.div(be.mul(g, data), b)) if other.requires_grad else None
             return be.div(g, b), gb
 
-        return Tensor._make(data, (self, other), backward, "div", (self, other))
+        return Tensor._make(data, (self, other), backward, "div", (self, other), saves_output=True)
 
     def __pow__(self, exponent):
         data, exponent = self._binary(exponent, "pow")
@@ -209,7 +328,7 @@ class Tensor:
             gp = be.mul(g, be.mul(data, be.log(x))) if exponent.requires_grad else None
             return gx, gp
 
-        return Tensor._make(data, (self, exponent), backward, "pow", (self, exponent))
+        return Tensor._make(data, (self, exponent), backward, "pow", (self, exponent), saves_output=True)
 
     def __neg__(self):
         be = _backend.active
@@ -257,30 +376,30 @@ class Tensor:
     def _compare(self, other, name):
         return Tensor(self._binary(other, name)[0])
 
-    __eq__ = lambda self, o: self._compare(o, "eq")
-    __ne__ = lambda self, o: self._compare(o, "ne")
-    __lt__ = lambda self, o: self._compare(o, "lt")
-    __le__ = lambda self, o: self._compare(o, "le")
-    __gt__ = lambda self, o: self._compare(o, "gt")
-    __ge__ = lambda self, o: self._compare(o, "ge")
+    eq = __eq__ = lambda self, o: self._compare(o, "eq")
+    ne = __ne__ = lambda self, o: self._compare(o, "ne")
+    lt = __lt__ = lambda self, o: self._compare(o, "lt")
+    le = __le__ = lambda self, o: self._compare(o, "le")
+    gt = __gt__ = lambda self, o: self._compare(o, "gt")
+    ge = __ge__ = lambda self, o: self._compare(o, "ge")
     __hash__ = object.__hash__
 
     def __bool__(self):
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()")
         return bool(self.data)
 
-    def any(self):
-        return bool(self.data.any())
-
-    def all(self):
-        return bool(self.data.all())
+    # Logic on boolean masks (bitwise on integers), as in PyTorch: ``~mask``, ``a & b``.
+    __invert__ = lambda self: Tensor(np.invert(self.data))
+    __and__ = lambda self, o: Tensor(np.bitwise_and(self.data, self._lift(o).data))
+    __or__ = lambda self, o: Tensor(np.bitwise_or(self.data, self._lift(o).data))
+    __xor__ = lambda self, o: Tensor(np.bitwise_xor(self.data, self._lift(o).data))
 
     # ----------------------------------------------------------------- elementwise
     def exp(self):
         be = _backend.active
         out = be.exp(self.data)
-        return Tensor._make(out, (self,), lambda g: (be.mul(g, out),), "exp")
+        return Tensor._make(out, (self,), lambda g: (be.mul(g, out),), "exp", saves_output=True)
 
     def log(self):
         be, x = _backend.active, self.data
@@ -289,7 +408,7 @@ class Tensor:
     def sqrt(self):
         be = _backend.active
         out = be.sqrt(self.data)
-        return Tensor._make(out, (self,), lambda g: (be.div(g, be.mul(out, 2)),), "sqrt")
+        return Tensor._make(out, (self,), lambda g: (be.div(g, be.mul(out, 2)),), "sqrt", saves_output=True)
 
     def abs(self):
         be, x = _backend.active, self.data
@@ -298,17 +417,17 @@ class Tensor:
     def tanh(self):
         be = _backend.active
         out = be.tanh(self.data)
-        return Tensor._make(out, (self,), lambda g: (be.mul(g, be.sub(1, be.mul(out, out))),), "tanh")
+        return Tensor._make(out, (self,), lambda g: (be.mul(g, be.sub(1, be.mul(out, out))),), "tanh", saves_output=True)
 
     def sigmoid(self):
         be = _backend.active
         out = be.sigmoid(self.data)
-        return Tensor._make(out, (self,), lambda g: (be.mul(g, be.mul(out, be.sub(1, out))),), "sigmoid")
+        return Tensor._make(out, (self,), lambda g: (be.mul(g, be.mul(out, be.sub(1, out))),), "sigmoid", saves_output=True)
 
     def relu(self):
         be = _backend.active
         out = be.relu(self.data)
-        return Tensor._make(out, (self,), lambda g: (be.mul(g, be.gt(out, 0)),), "relu")
+        return Tensor._make(out, (self,), lambda g: (be.mul(g, be.gt(out, 0)),), "relu", saves_output=True)
 
     def clip(self, min=None, max=None):
         be, x = _backend.active, self.data
@@ -317,111 +436,19 @@ class Tensor:
             out = be.maximum(out, np.asarray(min, x.dtype))
         if max is not None:
             out = be.minimum(out, np.asarray(max, x.dtype))
-        return Tensor._make(out, (self,), lambda g: (be.mul(g, be.eq(out, x)),), "clip", (self,))
+        return Tensor._make(out, (self,), lambda g: (be.mul(g, be.eq(out, x)),), "clip", (self,), saves_output=True)
 
-    def softmax(self, axis=-1):
-        return _functional().softmax(self, axis)
+    clamp = clip
 
-    def log_softmax(self, axis=-1):
-        return _functional().log_softmax(self, axis)
+    def softmax(self, dim=None, *, axis=None):
+        return _functional().softmax(self, dim, axis=axis)
 
-    # ----------------------------------------------------------------- reductions
-    def sum(self, axis=None, keepdims=False):
-        be, shape = _backend.active, self.shape
-        axes = _axes(axis, self.ndim)
+    def log_softmax(self, dim=None, *, axis=None):
+        return _functional().log_softmax(self, dim, axis=axis)
 
-        def backward(g):
-            return (np.broadcast_to(g if keepdims else np.expand_dims(g, axes), shape),)
-
-        return Tensor._make(be.sum(self.data, axis=axes, keepdims=keepdims), (self,), backward, "sum")
-
-    def mean(self, axis=None, keepdims=False):
-        count = int(np.prod([self.shape[a] for a in _axes(axis, self.ndim)]))
-        return self.sum(axis, keepdims) * (1.0 / count if count else np.nan)
-
-    def var(self, axis=None, keepdims=False, ddof=0):
-        """Variance, NumPy's convention (``ddof=0``; pass ``ddof=1`` for PyTorch's)."""
-        count = int(np.prod([self.shape[a] for a in _axes(axis, self.ndim)]))
-        centered = self - self.mean(axis, keepdims=True)
-        return (centered * centered).sum(axis, keepdims) * (1.0 / max(count - ddof, 0) if count > ddof else np.nan)
-
-    def _extreme(self, axis, keepdims, name):
-        be, x, axes = _backend.active, self.data, _axes(axis, self.ndim)
-        out = getattr(be, name)(x, axis=axes, keepdims=True)
-
-        def backward(g):
-            # Ties share the gradient equally, so it still sums to g.
-            hits = be.eq(x, out)
-            share = be.div(hits, be.sum(hits, axis=axes, keepdims=True))
-            return (be.mul(share, g if keepdims else np.expand_dims(g, axes)),)
-
-        data = out if keepdims else np.squeeze(out, axis=axes)
-        return Tensor._make(data, (self,), backward, name, (self,))
-
-    def max(self, axis=None, keepdims=False):
-        return self._extreme(axis, keepdims, "max")
-
-    def min(self, axis=None, keepdims=False):
-        return self._extreme(axis, keepdims, "min")
-
-    def argmax(self, axis=None):
-        return Tensor(_backend.active.argmax(self.data, axis=axis))
-
-    # ----------------------------------------------------------------- shape
-    def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        try:
-            data = _backend.active.reshape(self.data, shape)
-        except ValueError as error:
-            raise ValueError(f"reshape: cannot reshape {self.shape} to {tuple(shape)}") from error
-        old = self.shape
-        return Tensor._make(data, (self,), lambda g: (g.reshape(old),), "reshape")
-
-    view = reshape
-
-    def transpose(self, *axes):
-        """Reverse the axes, permute them (``transpose(0, 2, 1)``), or swap two (``transpose(1, 2)``)."""
-        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        if len(axes) == 2 and self.ndim != 2:
-            order = list(range(self.ndim))
-            order[axes[0]], order[axes[1]] = order[axes[1]], order[axes[0]]
-            axes = order
-        axes = tuple(axes) or tuple(reversed(range(self.ndim)))
-        inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))  # np.argsort costs ~10x more on a tuple
-        return Tensor._make(self.data.transpose(axes), (self,), lambda g: (g.transpose(inverse),), "transpose")
-
-    def permute(self, *axes):
-        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        if len(axes) != self.ndim:
-            raise ValueError(f"permute: {len(axes)} axes given for a tensor of shape {self.shape}")
-        return self.transpose(tuple(axes))
-
-    T = property(lambda self: self.transpose())
-
-    def squeeze(self, axis=None):
-        return self.reshape(np.squeeze(self.data, axis).shape)
-
-    def unsqueeze(self, axis):
-        return self.reshape(np.expand_dims(self.data, axis).shape)
-
-    def flatten(self, start_axis=0, end_axis=-1):
-        start, end = start_axis % max(self.ndim, 1), end_axis % max(self.ndim, 1)
-        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
-
-    def broadcast_to(self, shape):
-        try:
-            data = np.broadcast_to(self.data, shape)
-        except ValueError as error:
-            raise _shape_error("broadcast_to", self.shape, shape) from error
-        return Tensor._make(data, (self,), lambda g: (g,), "broadcast_to")
-
-    def __getitem__(self, index):
-        be, shape, index = _backend.active, self.shape, _index(index)
-        try:
-            data = be.take(self.data, index)
-        except IndexError as error:
-            raise IndexError(f"getitem: {error} (tensor shape {self.shape})") from None
-        return Tensor._make(data, (self,), lambda g: (be.index_add(shape, index, g),), "getitem")
+    # PyTorch's method names for the operators
+    add, sub, mul, div, pow, matmul, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__
+    __abs__ = abs
 
 
 def _functional():
@@ -430,78 +457,6 @@ def _functional():
     return functional
 
 
-def _axes(axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    return tuple(a % ndim if ndim else a for a in axes)
-
-
-def _index(index):
-    """Tensors used as indices become their arrays."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index
-
-
 def tensor(data, requires_grad=False, dtype=None):
     """``Tensor(data)`` with a copy, as ``torch.tensor`` does."""
-    return Tensor(np.array(_to_array(data, dtype)), requires_grad=requires_grad)
-
-
-def _check_same_rank(op, tensors, axis):
-    shapes = [t.shape for t in tensors]
-    ndim = len(shapes[0])
-    for s in shapes[1:]:
-        if len(s) != ndim or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis % max(ndim, 1)):
-            raise _shape_error(op, *shapes)
-
-
-def cat(tensors, axis=0):
-    """Join tensors along an existing axis."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    _check_same_rank("cat", tensors, axis)
-    bounds = np.cumsum([t.shape[axis] for t in tensors])[:-1]
-    data = np.concatenate([t.data for t in tensors], axis=axis)
-    return Tensor._make(data, tuple(tensors), lambda g: tuple(np.split(g, bounds, axis=axis)), "cat")
-
-
-def stack(tensors, axis=0):
-    """Join tensors along a new axis."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    shapes = {t.shape for t in tensors}
-    if len(shapes) > 1:
-        raise _shape_error("stack", *[t.shape for t in tensors])
-    return cat([t.unsqueeze(axis) for t in tensors], axis=axis)
-
-
-def split(x, sections, axis=0):
-    """Split into pieces of the given sizes (a list) or into ``sections`` equal parts."""
-    n = x.shape[axis]
-    if isinstance(sections, int):
-        if n % sections:
-            raise ValueError(f"split: axis {axis} of size {n} does not divide into {sections} equal parts")
-        sizes = [n // sections] * sections
-    else:
-        sizes = list(sections)
-        if sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} sum to {sum(sizes)}, but axis {axis} has size {n}")
-    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-    lead = (slice(None),) * (axis % x.ndim)
-    return [x[lead + (slice(a, b),)] for a, b in zip(starts[:-1], starts[1:])]
-
-
-def where(condition, a, b):
-    """Pick from ``a`` where ``condition`` holds, else from ``b`` (gradients follow the pick)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    a = a if isinstance(a, Tensor) else (b._lift(a) if isinstance(b, Tensor) else Tensor(a))
-    b = a._lift(b)
-    be = _backend.active
-    try:
-        data = be.where(cond, a.data, b.data)
-    except ValueError as error:
-        raise _shape_error("where", cond.shape, a.shape, b.shape) from error
-    zero = np.zeros((), dtype=data.dtype)
-    return Tensor._make(data, (a, b), lambda g: (be.where(cond, g, zero), be.where(cond, zero, g)), "where")
+    return Tensor(np.array(_to_array(data, None if dtype is None else as_dtype(dtype))), requires_grad=requires_grad)
