@@ -34,6 +34,7 @@ Read next: ``tinytorch.text.generation`` (decoding through a compiled step), and
 ``tinytorch.bench.perf.trace`` (``tt trace``: the recorded program, printed).
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -243,6 +244,10 @@ class Compiled:
         self.target, self.module, self.fallback = target, module, fallback
         self.programs, self.reason = {}, None
         self._pending, self._eager, self._state = {}, set(), None
+
+    def __deepcopy__(self, memo):
+        # Recordings point into the original's arrays: a copy starts without any.
+        return Compiled(copy.deepcopy(self.target, memo), copy.deepcopy(self.module, memo), self.fallback)
 
     def __call__(self, *inputs, length=None):
         arrays = [x.data if isinstance(x, Tensor) else np.asarray(x) for x in inputs]

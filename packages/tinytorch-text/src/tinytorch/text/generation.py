@@ -32,8 +32,8 @@ the kernels only. The steps differ only in the cache length, and the views that 
 on it (the keys and values so far, the row the new ones are written to, the position
 embedding) are *symbolic*: rebuilt from the length at each replay, so one recording
 serves every length, also after a refill. Tokens are identical to eager decoding
-(replay calls the same kernels on the same numbers). Without a cache the window's
-length grows each step, and a recording pays off only once the window is full.
+(replay calls the same kernels on the same numbers). Without a cache the sequence
+grows each step, so its forward is compiled only once it fills the window.
 
 Read next: `datasets.py`, the text the model learns from.
 """
@@ -68,15 +68,15 @@ def generate(model, ids, max_new_tokens, temperature=1.0, top_k=None, seed=None,
                 decode = _decoder(model, cache, compile)
                 logits = _prefill(model, out[:, -window:], cache)
             else:
-                forward = compile_forward(model) if compile else model
-                logits = _last(forward(out[:, -window:]))
+                forward = _windowed(model, window, compile)
+                logits = forward(out)
             for step in range(max_new_tokens):
                 token = _sample(logits, temperature, top_k, rng)
                 out = np.concatenate([out, token[:, None]], axis=1)
                 if step == max_new_tokens - 1:
                     break  # do not pay for logits nobody will use
                 if not use_cache:
-                    logits = _last(forward(out[:, -window:]))
+                    logits = forward(out)
                 elif cache[0].length == window:  # full: slide to the last half window
                     logits = _prefill(model, out[:, -max(window // 2, 1):], cache)
                 else:
@@ -90,6 +90,17 @@ def generate_text(model, tokenizer, prompt, max_new_tokens, **options):
     """Encode ``prompt`` with ``tokenizer``, `generate`, and decode the whole text."""
     ids = np.array([tokenizer.encode(prompt)], dtype=np.int64)
     return tokenizer.decode(generate(model, ids, max_new_tokens, **options)[0])
+
+
+def _windowed(model, window, compiled):
+    """``forward(ids) -> logits`` of the last ``window`` ids. Compiled only once the window
+    is full: before that every step has a new length, and a recording would never replay."""
+    run = compile_forward(model) if compiled else model
+
+    def forward(ids):
+        return _last((run if ids.shape[1] >= window else model)(ids[:, -window:]))
+
+    return forward
 
 
 def _decoder(model, cache, compiled):

@@ -2,7 +2,8 @@
 
     tt bench ops                      matmul (vs raw NumPy GEMM), conv2d, attention, layer norm
     tt bench train --json PATH        one training step of mlp, cnn, gpt per backend and PyTorch
-    tt bench generate --json PATH     tokens/s with and without the KV cache
+    tt bench generate --json PATH     ms/token: KV cache or not, eager or compiled, and PyTorch
+    tt bench latency                  batch-1 forward of mlp, lenet, gpt: eager, compiled, PyTorch
     tt bench overhead [--profile]     the autograd engine's cost per op
     tt bench all --write docs/benchmarks.md
 
@@ -13,8 +14,9 @@ than its core count, ``--threads 1 --clock cpu`` gives steadier numbers: a secon
 thread mostly waits for a core, and CPU time leaves out the moments another process had
 ours (see ``timing.set_clock``).
 
-tinytorch-bench's entry point ``benchmarks = "tinytorch.bench.perf.commands"``
-names this module; ``tinytorch_register_commands`` at the bottom is the hook.
+tinytorch-bench's entry point ``perf = "tinytorch.bench.perf.commands"``
+names this module; ``tinytorch_register_commands`` at the bottom is the hook. It also
+adds ``tt trace`` (``trace.py``), the recorded program of a model.
 
 Read next: ``timing.py``.
 """
@@ -28,14 +30,16 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tinytorch.core import get_backend, hookimpl, plugins
+from tinytorch.core import get_backend, hookimpl, plugins, use_backend
 from tinytorch.core.files import write_text
 
 from . import generate as generate_bench
+from . import latency as latency_bench
 from . import machine, report, timing
 from . import ops as ops_bench
 from . import overhead as overhead_bench
 from . import train as train_bench
+from .trace import trace_command
 
 STORY = ("naive", "vectorized", "fused")  # the order the project tells them in; others follow
 
@@ -165,19 +169,40 @@ def _workload_texts():
 @click.option("--backend", help="backend to generate on [default: the active one]")
 @click.option("--config", default=str(generate_bench.MILESTONE), show_default=True,
               help="milestone config the model size is read from (defaults when missing)")
+@click.option("--contexts", default=",".join(map(str, generate_bench.CONTEXTS)), show_default=True,
+              help="comma-separated context lengths")
 @click.option("--repeats", type=click.IntRange(1), default=3, show_default=True, help="timed rounds per mode")
 @threads_option
 @clock_option
+@torch_option
 @json_option
-def generate_command(backend, config, repeats, threads, clock, json_path):
-    """Tokens per second with and without the KV cache (256 new tokens, 32-token prompt)."""
+def generate_command(backend, config, contexts, repeats, threads, clock, use_torch, json_path):
+    """Milliseconds per token, cached and uncached, eager and compiled, beside PyTorch."""
     console = Console()
-    backend = _backends([backend] if backend else [])[0] if backend else get_backend().name
-    _setup(console, threads, clock, use_torch=False)
+    backend = _backends([backend])[0] if backend else get_backend().name
+    torch, _ = _setup(console, threads, clock, use_torch)
+    lengths = tuple(int(c) for c in contexts.split(",") if c.strip())
     with _progress(console) as on_sample:
-        result = generate_bench.run(backend, config, repeats=repeats,
-                                    on_sample=lambda d, t: on_sample(f"generate on {backend}", d, t))
+        result = generate_bench.run(backend, config, lengths, repeats, torch, on_sample)
     _show(console, report.generate_section({backend: result}))
+    _write_json(json_path, result)
+
+
+@bench.command("latency")
+@click.option("--backend", help="backend to run on [default: the active one]")
+@repeats_option
+@threads_option
+@clock_option
+@torch_option
+@json_option
+def latency_command(backend, repeats, threads, clock, use_torch, json_path):
+    """Batch-1 forward of mlp, lenet and gpt: eager, compiled, PyTorch eager."""
+    console = Console()
+    backend = _backends([backend])[0] if backend else get_backend().name
+    torch, _ = _setup(console, threads, clock, use_torch)
+    with _progress(console) as on_sample:
+        result = latency_bench.run(backend, repeats=repeats, torch=torch, on_sample=on_sample)
+    _show(console, report.latency_section({backend: result}))
     _write_json(json_path, result)
 
 
@@ -227,11 +252,12 @@ def all_command(backend_names, repeats, threads, clock, limit, doc_path, json_pa
         on_sample("the linear layers' matrix products alone", 0, None)
         results["gemm_floor"] = train_bench.gemm_floors(repeats=repeats)
         results["ops"] = ops_bench.run(backends, repeats, limit, torch, on_sample)
-        results["generate"] = {}
-        for backend, ms in results["train"]["ms_per_step"]["gpt"].items():
-            if backend != "torch" and ms is not None:  # a backend too slow for a GPT step is too slow here
-                results["generate"][backend] = generate_bench.run(
-                    backend, breakdown=True, on_sample=lambda d, t, b=backend: on_sample(f"generate on {b}", d, t))
+        results["generate"], results["latency"] = {}, {}
+        for backend in _fast_backends(results["train"]):
+            results["generate"][backend] = generate_bench.run(backend, torch=torch, on_sample=on_sample)
+            on_sample(f"where a compiled decoding step's time goes ({backend})", 0, None)
+            results["generate"][backend]["step_profile"] = _step_profile(backend)
+            results["latency"][backend] = latency_bench.run(backend, repeats=repeats, torch=torch, on_sample=on_sample)
     results["load_average_end"] = machine.load_average()
     goals = report.evaluate(results)
     text = report.markdown(results, goals)
@@ -240,6 +266,26 @@ def all_command(backend_names, repeats, threads, clock, limit, doc_path, json_pa
         write_text(doc_path, text)
         console.print(f"wrote {doc_path}")
     _write_json(json_path, {**results, "goals": [vars(g) for g in goals]})
+
+
+def _fast_backends(train):
+    """The backends fast enough for a GPT training step: the only ones generation is timed on."""
+    return [b for b, ms in train["ms_per_step"]["gpt"].items() if b != "torch" and ms is not None]
+
+
+def _step_profile(backend, context=256, filled=128):
+    """``trace.profile`` of the compiled KV-cache step of the generation benchmark's GPT."""
+    import tinytorch.nn as nn
+    from tinytorch.text import GPT
+
+    from . import trace
+
+    size, _ = generate_bench.model_size()
+    with use_backend(backend):
+        nn.manual_seed(0)
+        model = GPT(**size, max_seq_len=context)
+        found = trace.profile(trace.decode_program(model, filled), filled)
+    return {**found, "context": context}
 
 
 def _command_line(backend_names, repeats, threads, clock, limit, doc_path):
@@ -256,3 +302,4 @@ def _command_line(backend_names, repeats, threads, clock, limit, doc_path):
 @hookimpl
 def tinytorch_register_commands(cli):
     cli.add_command(bench)
+    cli.add_command(trace_command)

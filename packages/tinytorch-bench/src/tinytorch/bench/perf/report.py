@@ -110,31 +110,68 @@ def evaluate(results):
         goal = Goal(name, ">= 1.3x", "not measured (fused or vectorized missing)", None)
     goals.append(goal)
 
-    goals.extend(_kv_goal(run) for run in results["generate"].values())
+    for run in results["generate"].values():
+        goals.extend(_generation_goals(run))
+    for latency in results.get("latency", {}).values():
+        goals.append(_latency_goal(latency))
     return goals
 
 
-def _kv_goal(run):
-    speedup = run["speedup"]
-    goal = Goal(f"KV cache >= 15x faster generation ({run['backend']})", ">= 15x", f"{speedup:.1f}x", speedup >= 15)
-    if goal.met:
-        return goal
-    cached_ms, uncached_ms = 1000 / run["cached_tokens_per_s"], 1000 / run["uncached_tokens_per_s"]
-    goal.why = (f"{_over(speedup, 15, False):.0%} short: {cached_ms:.2f} ms per token with the cache, "
-                f"{uncached_ms:.2f} ms without.")
-    passes = run.get("forward_passes")
-    if passes:
-        c, u = passes["cached"], passes["uncached"]
-        goal.why += (
-            f" With a context of {run['model']['max_seq_len']} tokens, the cache cuts the work from "
-            f"{u['positions']} positions ({u['passes']} passes) to {c['positions']} ({c['passes']} passes), "
-            f"{u['positions'] / c['positions']:.0f}x less; but a pass costs {c['ms_per_pass']:.2f} ms with the "
-            f"cache (one token, mostly) against {u['ms_per_pass']:.2f} ms without (a window): "
-            f"{u['ms_per_pass'] / c['ms_per_pass']:.1f}x for many times the positions. Fixed costs per pass bound the ratio."
-        )
-    breakdown = run.get("breakdown")
-    if breakdown:
-        goal.why += f" Of the cached generation: {_shares(breakdown, 'autograd engine, modules, Python')}."
+def _generation_goals(run):
+    """Compiled cached decoding against PyTorch, and the KV cache's speedup, per context."""
+    from .generate import speedups
+
+    goals, rows = [], run["contexts"]
+    for context, row in rows.items():
+        ratio = speedups(row)["compiled_vs_torch"]
+        name = f"compiled cached decode <= 0.5x PyTorch eager ms/token, context {context} ({run['backend']})"
+        goal = Goal(name, "<= 0.5x", "not measured (torch missing)" if ratio is None else f"{ratio:.2f}x",
+                    None if ratio is None else ratio <= 0.5)
+        if goal.met is False:
+            ms = row["ms_per_token"]
+            goal.why = (f"{_over(ratio, 0.5, True):.0%} over: {ms['cached compiled']:.3f} ms per token against "
+                        f"PyTorch's {ms['cached torch']:.3f} ms. " + _decode_time(run, context))
+        goals.append(goal)
+    for context, target in ((256, 15), (64, 4)):
+        row = rows.get(context) or rows.get(str(context))
+        speedup = speedups(row)["kv_cache_speedup"] if row else None
+        name = f"KV cache: compiled cached >= {target}x faster than eager uncached, context {context} ({run['backend']})"
+        goal = Goal(name, f">= {target}x", "not measured" if speedup is None else f"{speedup:.1f}x",
+                    None if speedup is None else speedup >= target)
+        if goal.met is False:
+            ms = row["ms_per_token"]
+            goal.why = (f"{_over(speedup, target, False):.0%} short: {ms['cached compiled']:.3f} ms per token cached "
+                        f"and compiled, {ms['uncached eager']:.3f} ms uncached and eager. Uncached, a step reruns "
+                        f"{context // 2} positions on average, which at this size costs little more than one: "
+                        "the fixed cost per kernel, not the positions, sets both.")
+        goals.append(goal)
+    return goals
+
+
+def _decode_time(run, context):
+    """Where a compiled decoding step's time goes, from ``tt trace``'s kernel profile if measured."""
+    profile = run.get("step_profile")
+    if not profile:
+        return ""
+    total = profile["step_us"]
+    parts = ", ".join(f"`{k}` {us / total:.0%}" for k, us in list(profile["kernels_us"].items())[:4])
+    return (f"A replayed step (measured at context {profile['context']}) takes {total:.0f} us in "
+            f"{profile['calls']} kernel calls: {parts}. Each composite is several NumPy calls of about "
+            f"a microsecond on (1, d) rows, so the step is bound by NumPy's per-call cost, not by arithmetic.")
+
+
+def _latency_goal(latency):
+    ms = latency["ms"].get("mlp", {})
+    name = f"batch-1 MLP latency compiled <= 0.5x PyTorch eager ({latency['backend']})"
+    if not ms.get("compiled") or not ms.get("torch"):
+        return Goal(name, "<= 0.5x", "not measured (torch missing)", None)
+    ratio = ms["compiled"] / ms["torch"]
+    goal = Goal(name, "<= 0.5x", f"{ratio:.2f}x", ratio <= 0.5)
+    if not goal.met:
+        goal.why = (f"{_over(ratio, 0.5, True):.0%} over: {ms['compiled'] * 1000:.1f} us against PyTorch's "
+                    f"{ms['torch'] * 1000:.1f} us; the same arithmetic as bare NumPy calls takes "
+                    f"{ms['numpy'] * 1000:.1f} us ({ms['numpy'] / ms['torch']:.2f}x PyTorch), so replay "
+                    f"overhead is {(ms['compiled'] - ms['numpy']) * 1000:.1f} us.")
     return goal
 
 
@@ -234,21 +271,65 @@ def ops_section(ops):
 
 
 def generate_section(runs):
-    def per_pass(r):
-        p = r.get("forward_passes")
-        return f"{p['cached']['ms_per_pass']:.2f} / {p['uncached']['ms_per_pass']:.2f}" if p else "-"
+    from .generate import MODES, speedups
 
-    out = ["## Generation with and without the KV cache", "", _table(
-        ("backend", "cached tokens/s", "uncached tokens/s", "speedup", "ms per forward pass, cached / uncached"),
-        [(b, f"{r['cached_tokens_per_s']:.0f}", f"{r['uncached_tokens_per_s']:.1f}", f"{r['speedup']:.1f}x", per_pass(r))
-         for b, r in runs.items()])]
+    out = ["## Generation: milliseconds per token", "",
+           "Greedy decoding of the rest of the window after a 32-token prompt; median ms per generated token. "
+           "`cached`: one token per step through the KV cache; `uncached`: the whole sequence again each step. "
+           "`compiled`: `generate(compile=True)` (the default), replaying the recorded kernels; `torch`: PyTorch "
+           "eager (`inference_mode`) on the same weights with the same cache. Every mode chose the same tokens "
+           "unless noted.", ""]
+    for backend, run in runs.items():
+        contenders = list(MODES) + ["cached torch", "uncached torch"]
+        rows = []
+        for context, row in run["contexts"].items():
+            ms, ratios = row["ms_per_token"], speedups(row)
+            rows.append([str(context)] + [_ms3(ms.get(c)) for c in contenders]
+                        + [_x(ratios["kv_cache_speedup"]), _x(ratios["compiled_vs_torch"])])
+        header = ["context"] + contenders + ["KV speedup (compiled cached / eager uncached)", "compiled cached x torch"]
+        notes = {f"context {c}": r["notes"] for c, r in run["contexts"].items()}
+        out += [f"Backend `{backend}`:", "", _table(header, rows) + _notes(notes)]
+        bad = {c: r["tokens_disagree"] for c, r in run["contexts"].items() if r["tokens_disagree"]}
+        if bad:
+            out += ["", f"Tokens differed from eager uncached decoding: {bad}."]
+        out += [""]
     run = next(iter(runs.values()), None)
     if run:
         size = run["model"]
-        out += ["", f"{run['new_tokens']} new tokens after a {run['prompt_tokens']}-token prompt, greedy; GPT with "
-                f"{size['n_layers']} layers, d_model {size['d_model']}, {size['n_heads']} heads, context "
-                f"{size['max_seq_len']}, vocabulary {size['vocab_size']}; size from {run['model_source']}."]
+        out += [f"GPT with {size['n_layers']} layers, d_model {size['d_model']}, {size['n_heads']} heads, "
+                f"vocabulary {size['vocab_size']}, the context as its `max_seq_len`; size from {run['model_source']}. "
+                "Uncached, every step has a new sequence length, and `generate` compiles only a full window "
+                "(never reached here): compiled uncached is eager uncached. It is not timed at 1024."]
     return "\n".join(out)
+
+
+def latency_section(latencies):
+    out = ["## Batch-1 latency", "",
+           "One forward pass of one example, median microseconds: `eager` (modules and Tensors under `no_grad`), "
+           "`compiled` (`tinytorch.core.compile`), `torch` (PyTorch eager, `inference_mode`, same weights), "
+           "`numpy` (the mlp's arithmetic as bare NumPy calls: the floor).", ""]
+    for backend, latency in latencies.items():
+        contenders = list(dict.fromkeys(c for ms in latency["ms"].values() for c in ms))
+        rows = [[f"`{w}`"] + [_us(ms.get(c)) for c in contenders]
+                + [_x(ms["compiled"] / ms["torch"] if ms.get("compiled") and ms.get("torch") else None)]
+                for w, ms in latency["ms"].items()]
+        out += [f"Backend `{backend}`:", "", _table(["model"] + contenders + ["compiled x torch"], rows)
+                + _notes(latency["notes"]), ""]
+    out += ["Models: `mlp` 64-128-64-10 with ReLU; `lenet` is `tinytorch.nn.models.lenet` on a 1x28x28 image; "
+            "`gpt` the generation benchmark's GPT on one 64-token window."]
+    return "\n".join(out)
+
+
+def _ms3(value):
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _us(ms):
+    return "-" if ms is None else f"{ms * 1000:.1f}"
+
+
+def _x(ratio):
+    return "-" if ratio is None else f"{ratio:.2f}x"
 
 
 def overhead_section(overhead):
@@ -294,6 +375,7 @@ def markdown(results, goals):
         train_section(results["train"], results["workloads"], results["breakdown"], results["gemm_floor"]),
         ops_section(results["ops"]),
         generate_section(results["generate"]),
+        latency_section(results.get("latency", {})),
         overhead_section(results["overhead"]),
         METHOD,
     ]

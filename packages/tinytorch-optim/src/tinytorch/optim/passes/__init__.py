@@ -6,9 +6,10 @@ A config lists them under ``passes:``; they run in order after training:
       - {name: prune, sparsity: 0.5, structured: true, finetune_epochs: 2}
       - {name: quantize}
 
-The four built-ins are ``quantize`` (int8 weights and integer matmuls), ``prune``
+The five built-ins are ``quantize`` (int8 weights and integer matmuls), ``prune``
 (magnitude pruning, unstructured or whole units), ``distill`` (train a smaller student
-from the teacher) and ``kv-cache`` (cached generation for GPT). Each is a class
+from the teacher), ``kv-cache`` (cached generation for GPT) and ``compile`` (replay the
+model's kernels without the Python around them). Each is a class
 registered through the ``tinytorch_register_passes`` hook below; this module is listed
 under the ``tinytorch`` entry-point group in tinytorch-optim's pyproject.toml, so the
 built-ins load exactly as a third party's pass would.
@@ -17,26 +18,27 @@ built-ins load exactly as a third party's pass would.
 ``apply_passes`` runs them.
 
 Read in this order: ``base.py`` (the contract), ``quantize.py``, ``prune.py``,
-``distill.py``, ``kv_cache.py``.
+``distill.py``, ``kv_cache.py``, ``compile.py``.
 """
 
 from tinytorch.core import hookimpl, plugins
 
 from .base import Pass, PassContext
+from .compile import Compile
 from .distill import Distill, distillation_loss
 from .kv_cache import KVCache
 from .prune import Prune
 from .quantize import Quantize, QuantizedConv2d, QuantizedLinear, quantize
 
 __all__ = [
-    "Distill", "KVCache", "Pass", "PassContext", "Prune", "Quantize", "QuantizedConv2d",
+    "Compile", "Distill", "KVCache", "Pass", "PassContext", "Prune", "Quantize", "QuantizedConv2d",
     "QuantizedLinear", "apply_passes", "distillation_loss", "quantize", "validate_passes",
 ]
 
 
 @hookimpl
 def tinytorch_register_passes(register):
-    for cls in (Quantize, Prune, Distill, KVCache):
+    for cls in (Quantize, Prune, Distill, KVCache, Compile):
         register(cls.name, cls)
 
 
