@@ -38,21 +38,77 @@ class Tanh(Module):
 
 
 class GELU(Module):
-    """GELU in its tanh approximation (PyTorch's ``GELU(approximate="tanh")``)."""
+    """GELU: exact (erf) by default, as PyTorch; ``GELU(approximate="tanh")`` for GPT-2's form."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', found {approximate!r}")
+        self.approximate = approximate
 
     def forward(self, x):
-        return F.gelu(x)
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    def forward(self, x):
+        return F.silu(x)
+
+
+class ELU(Module):
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class Softplus(Module):
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Identity(Module):
+    """Returns its input: a placeholder where a layer is optional."""
+
+    def __init__(self, *args, **kwargs):  # PyTorch's ignores its arguments too
+        super().__init__()
+
+    def forward(self, x):
+        return x
 
 
 class Softmax(Module):
-    """Softmax over ``axis`` (PyTorch's ``dim=`` is accepted too)."""
+    """Softmax over ``dim`` (TinyTorch's ``axis=`` is accepted too)."""
 
-    def __init__(self, axis=-1, dim=None):
+    kernel = staticmethod(F.softmax)
+
+    def __init__(self, dim=-1, axis=None):
         super().__init__()
-        self.axis = F._axis(axis, dim)
+        self.dim = F._axis(dim, axis)
 
     def forward(self, x):
-        return F.softmax(x, self.axis)
+        return self.kernel(x, self.dim)
 
     def extra_repr(self):
-        return f"axis={self.axis}"
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """Log of the softmax over ``dim``, computed stably in one composite."""
+
+    kernel = staticmethod(F.log_softmax)

@@ -4,7 +4,7 @@
 would hide them from ``parameters()`` and ``state_dict()``); ``Sequential`` is a
 ``ModuleList`` that also runs its entries one after another. Children are named "0",
 "1", ..., so a state dict reads ``"0.weight"``; pass a dict to ``Sequential`` to choose
-the names.
+the names. ``ModuleDict`` holds children by name, for models that pick one at run time.
 
 Read next: ``activation.py``.
 """
@@ -66,3 +66,50 @@ class Sequential(ModuleList):
         for module in self:
             x = module(x)
         return x
+
+
+class ModuleDict(Module):
+    """A dict of named child modules: ``ModuleDict({"encoder": ..., "head": ...})``."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        self.update(modules or {})
+
+    def update(self, modules):
+        for name, module in dict(modules).items():
+            self[name] = module
+
+    def __setitem__(self, name, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict holds Modules, found a {type(module).__name__} for {name!r}")
+        setattr(self, name, module)
+
+    def _check(self, name):
+        if name not in self._modules:
+            raise KeyError(f"{name!r} is not in this ModuleDict; its keys are {list(self._modules)}")
+
+    def __getitem__(self, name):
+        self._check(name)
+        return self._modules[name]
+
+    def __delitem__(self, name):
+        self._check(name)
+        delattr(self, name)
+
+    def __contains__(self, name):
+        return name in self._modules
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()

@@ -1,13 +1,16 @@
 """Losses: one number saying how wrong the predictions are; ``backward()`` starts here.
 
-All three average over every element (PyTorch's ``reduction="mean"``):
+Each is a ``Module`` around a function in ``functional.py``, holding PyTorch's options
+(``reduction="mean" | "sum" | "none"``, and for the classification losses ``weight``,
+``ignore_index``, ``label_smoothing``):
 
-* ``MSELoss``: squared error, for regression.
-* ``CrossEntropyLoss``: for classification from raw logits (N, C) or (..., C) and integer
-  class targets. It is the core's ``cross_entropy`` composite, which fuses log-softmax
-  and the negative log-likelihood so that large logits cannot overflow.
-* ``BCEWithLogitsLoss``: for yes/no targets from raw logits, in the overflow-free form
-  written out in ``functional.binary_cross_entropy_with_logits``.
+* ``MSELoss``, ``L1Loss``: squared or absolute error, for regression.
+* ``CrossEntropyLoss``: for classification from raw logits (N, C) or (N, C, d1, ...)
+  and integer class targets. Its plain case is the core's ``cross_entropy`` composite,
+  which fuses log-softmax and the negative log-likelihood so large logits cannot overflow.
+  ``NLLLoss`` is the second half alone, for models that end in ``LogSoftmax``.
+* ``BCEWithLogitsLoss`` (from logits, overflow-free) and ``BCELoss`` (from probabilities),
+  for yes/no targets.
 
 Read next: ``serialization.py``, or tinytorch.optim, which turns these gradients into steps.
 """
@@ -16,18 +19,52 @@ from . import functional as F
 from .module import Module
 
 
-class MSELoss(Module):
+class _Loss(Module):
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+
+
+class MSELoss(_Loss):
     def forward(self, input, target):
-        return F.mse_loss(input, target)
+        return F.mse_loss(input, target, self.reduction)
 
 
-class CrossEntropyLoss(Module):
-    """Classes on the last axis of the logits; targets are class indices."""
-
-    def forward(self, logits, targets):
-        return F.cross_entropy(logits, targets)
-
-
-class BCEWithLogitsLoss(Module):
+class L1Loss(_Loss):
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target)
+        return F.l1_loss(input, target, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+
+
+class BCELoss(_Loss):
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, self.reduction)
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood of class ids under log-probabilities (e.g. a ``LogSoftmax`` output)."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+class CrossEntropyLoss(NLLLoss):
+    """Cross-entropy from raw logits; classes on axis 1, as in PyTorch (see ``functional.cross_entropy``)."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(weight, ignore_index, reduction)
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)

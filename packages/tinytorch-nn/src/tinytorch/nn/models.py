@@ -20,12 +20,15 @@ They are registered in ``plugin.py``, exactly as a third-party model would be.
 Read next: ``tinytorch.bench.run.runner``, which builds these from a config and trains them.
 """
 
+import functools
 import math
 
 import tinytorch.nn as nn
 from tinytorch.core.plugins import nearest
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
+# "gelu" stays the tanh approximation these models always used (nn.GELU's default is now
+# PyTorch's exact erf form), so a config's trained numbers do not change.
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": functools.partial(nn.GELU, approximate="tanh")}
 
 
 def perceptron(info):

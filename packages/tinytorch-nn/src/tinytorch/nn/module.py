@@ -20,6 +20,8 @@ from collections import namedtuple
 import numpy as np
 
 from tinytorch.core import Tensor, tensor
+from tinytorch.core.device import as_dtype, is_dtype
+from tinytorch.core.device import device as _device
 from tinytorch.core.plugins import nearest
 
 from .parameter import Parameter
@@ -91,13 +93,16 @@ class Module:
         self.__dict__.pop(name, None)
         return found
 
-    def register_buffer(self, name, value):
-        """Keep ``value`` (array or Tensor) as non-trainable state that ``state_dict`` saves."""
+    def register_buffer(self, name, value, persistent=True):
+        """Keep ``value`` (array or Tensor) as non-trainable state; ``state_dict`` saves it
+        unless ``persistent=False`` (a causal mask, say, that the constructor rebuilds)."""
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"buffer name must be a non-empty string without '.', found {name!r}")
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"{type(self).__name__} already has an attribute {name!r}; pick another buffer name")
         self._buffers[name] = None if value is None else _as_tensor(value)
+        if not persistent:
+            self.__dict__.setdefault("_non_persistent", set()).add(name)
 
     # ----------------------------------------------------------------- walking the tree
     def _walk(self, prefix=""):
@@ -147,7 +152,7 @@ class Module:
 
     def num_parameters(self):
         """How many numbers the parameters hold (shared ones counted once)."""
-        return sum(p.size for p in self.parameters())
+        return sum(p.numel() for p in self.parameters())
 
     # ----------------------------------------------------------------- modes and grads
     def train(self, mode=True):
@@ -158,12 +163,37 @@ class Module:
     def eval(self):
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients (``None``), or with ``set_to_none=False`` fill them with zeros."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data = np.zeros_like(p.grad.data)
 
-    def to(self, dtype):
-        """Cast every floating-point parameter and buffer (and gradient) to ``dtype``."""
+    def apply(self, fn):
+        """Call ``fn`` on every child module (recursively), then on this one; e.g. to initialise weights."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, *args, dtype=None, device=None):
+        """Cast every floating-point parameter and buffer (and gradient) to ``dtype``.
+
+        As ``torch.nn.Module.to`` it takes a dtype or a device (or both): the only device
+        is the CPU, so ``to("cpu")`` changes nothing and any other device raises.
+        """
+        for arg in args:
+            if is_dtype(arg):
+                dtype = arg
+            else:
+                device = arg
+        if device is not None:
+            _device(device)  # raises for anything but the CPU
+        if dtype is None:
+            return self
+        dtype = as_dtype(dtype)
         for t in [*self.parameters(), *self.buffers()]:
             if t.dtype.kind == "f":
                 t.data = t.data.astype(dtype)
@@ -171,6 +201,7 @@ class Module:
                     t.grad.data = t.grad.data.astype(dtype)
         return self
 
+    cpu = lambda self: self  # the CPU is the only device
     float = lambda self: self.to(np.float32)
     double = lambda self: self.to(np.float64)
 
@@ -179,8 +210,9 @@ class Module:
         """Every parameter then buffer, module by module; tied tensors under each of their names."""
         for prefix, module in self._walk():
             for kind in ("_parameters", "_buffers"):
+                skip = module.__dict__.get("_non_persistent", ()) if kind == "_buffers" else ()
                 for name, value in getattr(module, kind).items():
-                    if value is not None:
+                    if value is not None and name not in skip:
                         yield (f"{prefix}.{name}" if prefix else name), value
 
     def state_dict(self):

@@ -21,24 +21,15 @@ from .parameter import Parameter
 class LayerNorm(Module):
     """Normalise over the trailing ``normalized_shape`` axes, with a learned weight and bias."""
 
-    def __init__(self, normalized_shape, eps=1e-5):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps = shape, eps
-        self.weight = Parameter(np.ones(shape, dtype=np.float32))
-        self.bias = Parameter(np.zeros(shape, dtype=np.float32))
+        self.weight = Parameter(np.ones(shape, dtype=np.float32)) if elementwise_affine else None
+        self.bias = Parameter(np.zeros(shape, dtype=np.float32)) if elementwise_affine and bias else None
 
     def forward(self, x):
-        k = len(self.normalized_shape)
-        if x.shape[x.ndim - k:] != self.normalized_shape:
-            raise ValueError(
-                f"LayerNorm{self.normalized_shape}: expected an input ending in {self.normalized_shape}, "
-                f"found shape {x.shape}"
-            )
-        # The core kernel normalises the last axis; view the trailing axes as one.
-        lead = x.shape[:x.ndim - k]
-        out = F.layer_norm(x.reshape(lead + (-1,)), self.weight.reshape(-1), self.bias.reshape(-1), self.eps)
-        return out.reshape(x.shape)
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}"
@@ -64,7 +55,7 @@ class _BatchNorm(Module):
         axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channel axis
         shape = (1, -1) + (1,) * (x.ndim - 2)  # a per-channel vector, ready to broadcast
         if self.training:
-            count = x.size // self.num_features
+            count = x.numel() // self.num_features
             if count < 2:
                 raise ValueError(
                     f"{type(self).__name__} in training mode needs more than one value per channel "

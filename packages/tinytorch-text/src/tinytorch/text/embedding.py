@@ -1,11 +1,8 @@
 """Embeddings: token ids become vectors, and positions become vectors too.
 
-`Embedding` is a lookup table: row i of ``weight`` is the vector for id i, and the
-forward pass is plain integer indexing, ``weight[ids]``. Its gradient flows back only
-to the rows that were looked up; an id used three times gets three gradients added,
-which is a scatter-add (the backend's ``index_add`` kernel, reached through
-``Tensor.__getitem__``). It is exactly a `Linear` layer applied to one-hot vectors,
-without ever building them.
+`Embedding` (``tinytorch.nn.Embedding``, re-exported here) is a lookup table: row i of
+``weight`` is the vector for id i, and the forward pass is plain integer indexing,
+``weight[ids]``; its gradient is a scatter-add into the rows that were looked up.
 
 Attention itself ignores order (shuffle the tokens and each output is shuffled the
 same way), so a transformer adds a vector that says *where* each token is:
@@ -23,32 +20,9 @@ Read next: `gpt.py`, which adds the two and stacks transformer blocks on top.
 import numpy as np
 
 from tinytorch.core import Tensor
-from tinytorch.nn import Module, Parameter, init
+from tinytorch.nn import Embedding, Module, Parameter, init
 
-
-class Embedding(Module):
-    """A table of ``num_embeddings`` vectors of size ``embedding_dim``; ``forward(ids)``
-    maps an int array (or int Tensor) of any shape to that shape + (embedding_dim,)."""
-
-    def __init__(self, num_embeddings, embedding_dim, std=1.0):
-        super().__init__()
-        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.weight = init.normal_(Parameter(np.empty((num_embeddings, embedding_dim), np.float32)), std=std)
-
-    def forward(self, ids):
-        ids = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
-        if ids.dtype.kind not in "iu":
-            raise TypeError(f"Embedding expects integer ids, found dtype {ids.dtype}")
-        if ids.size and (ids.min() < 0 or ids.max() >= self.num_embeddings):
-            bad = np.unique(ids[(ids < 0) | (ids >= self.num_embeddings)])
-            raise IndexError(
-                f"Embedding: ids {bad[:5].tolist()} are outside the table's range "
-                f"0..{self.num_embeddings - 1}; check the tokenizer's vocab_size matches the model's"
-            )
-        return self.weight[ids]
-
-    def extra_repr(self):
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+__all__ = ["Embedding", "PositionalEmbedding", "SinusoidalPositionalEncoding"]
 
 
 class PositionalEmbedding(Module):
