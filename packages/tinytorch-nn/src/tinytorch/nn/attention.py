@@ -110,5 +110,6 @@ class MultiHeadAttention(Module):
                 )
             k, v = (Tensor(a) for a in cache.append(k.data, v.data))
         y = scaled_dot_product_attention(q, k, v, is_causal=is_causal)
-        y = y.transpose(1, 2).reshape(b, t, self.d_model)  # heads side by side again
+        # heads side by side again (n_heads * d_head is d_model unless heads were pruned)
+        y = y.transpose(1, 2).reshape(b, t, self.n_heads * self.d_head)
         return self.dropout(self.proj(y))

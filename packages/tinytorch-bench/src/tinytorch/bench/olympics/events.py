@@ -3,15 +3,23 @@
 Every event compares two sets of numbers measured in the same run, on the same machine,
 by ``profiler.benchmark``: the trained baseline and the model the passes made of it.
 Ratios of the two, not absolute numbers, are scored, so results from different
-machines can share a leaderboard. As in MLPerf, an event sets an accuracy floor relative
-to the baseline (``min_accuracy_ratio``: 0.99 means at least 99% of the baseline's
-accuracy); a model below it is disqualified, with the reason.
+machines can share a leaderboard. As in MLPerf, an event sets a quality target relative
+to the baseline: for a classifier an accuracy floor (``min_accuracy_ratio``: 0.99 means
+at least 99% of the baseline's accuracy), for a language model a validation-loss ceiling
+(``max_loss_ratio``: 1.01 means at most 1% above the baseline's loss); a model that
+misses it is disqualified, with the reason. A result is VALID when it qualifies and
+both models were measured to the rules' minimums (``loadgen.py``); ``valid_reason``
+says why or why not.
 
 The ratios every event draws on:
 
     speedup        = baseline p50 latency / optimized p50 latency
     compression    = baseline model bytes / optimized model bytes
     accuracy_ratio = optimized accuracy   / baseline accuracy
+    loss_ratio     = optimized loss       / baseline loss      (language models)
+
+For a language model latency is milliseconds per generated token at batch 1 and
+accuracy is next-token accuracy (``tasks.py``).
 
 Each event's docstring is its rulebook: ``tt events`` prints it. The events are
 registered through the ``tinytorch_register_events`` hook (``plugin.py``) like a third
@@ -32,13 +40,26 @@ from tinytorch.core.plugins import nearest
 
 
 def ratios(baseline, optimized):
-    """``speedup``, ``compression``, ``accuracy_ratio`` and ``accuracy_drop`` (a fraction)."""
-    return {
+    """``speedup``, ``compression``, ``accuracy_ratio``, ``accuracy_drop`` (a fraction) and,
+    for language models, ``loss_ratio``."""
+    found = {
         "speedup": baseline["latency_ms"]["p50"] / optimized["latency_ms"]["p50"],
         "compression": baseline["model_bytes"] / optimized["model_bytes"],
         "accuracy_ratio": optimized["accuracy"] / baseline["accuracy"] if baseline["accuracy"] else 0.0,
         "accuracy_drop": baseline["accuracy"] - optimized["accuracy"],
     }
+    if "loss" in baseline and "loss" in optimized:
+        found["loss_ratio"] = optimized["loss"] / baseline["loss"]
+    return found
+
+
+def measurement_shortfall(baseline, optimized):
+    """Why either measurement falls short of the LoadGen minimums, or None."""
+    for name, measured in (("baseline", baseline), ("optimized", optimized)):
+        short = measured.get("loadgen", {}).get("short", "no LoadGen record")
+        if short:
+            return f"{name} measurement: {short}"
+    return None
 
 
 class Event:
@@ -46,7 +67,7 @@ class Event:
     its docstring is the rulebook."""
 
     name = title = ""
-    defaults = {"min_accuracy_ratio": 0.99}
+    defaults = {"min_accuracy_ratio": 0.99, "max_loss_ratio": 1.01}
 
     @property
     def rules(self):
@@ -62,7 +83,11 @@ class Event:
                     f"event {self.name}: unknown option {key!r}; its options are "
                     f"{', '.join(self.defaults)}" + (f"; did you mean {hint!r}?" if hint else "")
                 )
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+            number = not isinstance(value, bool) and isinstance(value, (int, float))
+            if key == "max_loss_ratio":
+                if not number or value < 1:
+                    raise ValueError(f"event {self.name}: {key} must be a number >= 1, found {value!r}")
+            elif not number or not 0 < value <= 1:
                 raise ValueError(f"event {self.name}: {key} must be a fraction in (0, 1], found {value!r}")
         return {**self.defaults, **options}
 
@@ -72,6 +97,12 @@ class Event:
 
     def disqualified(self, r, options):
         """Why the result does not count, or None. ``r`` holds the ratios."""
+        if "loss_ratio" in r:  # a language model: the validation loss is its quality
+            ceiling = options["max_loss_ratio"]
+            if r["loss_ratio"] > ceiling:
+                return (f"validation loss is {r['loss_ratio']:.4f}x the baseline's, above the "
+                        f"allowed {ceiling}x")
+            return None
         floor = options["min_accuracy_ratio"]
         if r["accuracy_ratio"] < floor:
             return (f"accuracy is {r['accuracy_ratio']:.2%} of the baseline's, below the "
@@ -82,21 +113,28 @@ class Event:
         raise NotImplementedError
 
     def score(self, baseline, optimized, options=None):
-        """``{"name", "title", "score", "qualified", "reason"?, "speedup", ...}``."""
+        """``{"name", "title", "score", "qualified", "reason"?, "valid", "valid_reason", "speedup", ...}``."""
         options = self.options(options)
         r = ratios(baseline, optimized)
         reason = self.disqualified(r, options)
         result = {"name": self.name, "title": self.title, "score": self.formula(r), "qualified": reason is None}
         if reason:
             result["reason"] = reason
+        short = measurement_shortfall(baseline, optimized)
+        result["valid"] = reason is None and short is None
+        result["valid_reason"] = reason or short or (
+            "quality target met and both models measured to the minimums "
+            f"({baseline['loadgen']['queries']:,} and {optimized['loadgen']['queries']:,} queries)")
         return {**result, **r}
 
 
 class LatencySprint(Event):
     """Latency Sprint: answer one request faster.
 
-    Metric:     p50 latency of one example (batch 1), after warm-up.
-    Constraint: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's.
+    Metric:     p50 latency of one query at batch 1, SingleStream: one example
+                (classifier), one generated token with the context full (language model).
+    Constraint: classifier: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's;
+                language model: validation loss <= max_loss_ratio (default 1.01) x the baseline's.
     Score:      speedup = baseline p50 latency / optimized p50 latency (higher wins).
     """
 
@@ -109,8 +147,10 @@ class LatencySprint(Event):
 class MemoryChallenge(Event):
     """Memory Challenge: store the model in fewer bytes.
 
-    Metric:     model bytes as stored (an int8 weight is 1 byte, a float32 one 4).
-    Constraint: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's.
+    Metric:     model bytes as stored (an int8 weight is 1 byte, a float32 one 4), for
+                both kinds; a language model also reports KV-cache bytes at full context.
+    Constraint: classifier: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's;
+                language model: validation loss <= max_loss_ratio (default 1.01) x the baseline's.
     Score:      compression = baseline bytes / optimized bytes (higher wins).
     """
 
@@ -123,15 +163,17 @@ class MemoryChallenge(Event):
 class AccuracyContest(Event):
     """Accuracy Contest: shrink the model and keep (or gain) accuracy.
 
-    Metric:     test accuracy of the optimized model.
-    Constraint: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's, and
-                model bytes <= max_bytes_ratio (default 0.5) x the baseline's.
+    Metric:     test accuracy (classifier) or next-token accuracy on the validation
+                split (language model) of the optimized model.
+    Constraint: classifier: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's;
+                language model: validation loss <= max_loss_ratio (default 1.01) x the
+                baseline's; both: model bytes <= max_bytes_ratio (default 0.5) x the baseline's.
     Score:      accuracy_ratio = optimized accuracy / baseline accuracy (higher wins;
                 above 1 beats the baseline).
     """
 
     name, title = "accuracy", "Accuracy Contest"
-    defaults = {"min_accuracy_ratio": 0.99, "max_bytes_ratio": 0.5}
+    defaults = {"min_accuracy_ratio": 0.99, "max_loss_ratio": 1.01, "max_bytes_ratio": 0.5}
 
     def disqualified(self, r, options):
         budget = options["max_bytes_ratio"]
@@ -147,8 +189,10 @@ class AccuracyContest(Event):
 class AllAround(Event):
     """All-Around: faster, smaller and as accurate, in balance.
 
-    Metric:     speedup, compression and accuracy ratio together.
-    Constraint: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's.
+    Metric:     speedup, compression and accuracy ratio together (latency and accuracy
+                per token for a language model).
+    Constraint: classifier: accuracy >= min_accuracy_ratio (default 0.99) x the baseline's;
+                language model: validation loss <= max_loss_ratio (default 1.01) x the baseline's.
     Score:      geometric mean (speedup x compression x accuracy_ratio) ** (1/3)
                 (higher wins; doubling any one ratio counts the same).
     """
@@ -162,13 +206,15 @@ class AllAround(Event):
 class ExtremePush(Event):
     """Extreme Push: the most aggressive compression, within a looser accuracy floor.
 
-    Metric:     model bytes as stored.
-    Constraint: accuracy >= min_accuracy_ratio (default 0.95) x the baseline's.
+    Metric:     model bytes as stored, for both kinds of model.
+    Constraint: looser: classifier: accuracy >= min_accuracy_ratio (default 0.95) x the
+                baseline's; language model: validation loss <= max_loss_ratio (default
+                1.05) x the baseline's.
     Score:      compression = baseline bytes / optimized bytes (higher wins).
     """
 
     name, title = "extreme", "Extreme Push"
-    defaults = {"min_accuracy_ratio": 0.95}
+    defaults = {"min_accuracy_ratio": 0.95, "max_loss_ratio": 1.05}
 
     def formula(self, r):
         return r["compression"]
@@ -208,12 +254,17 @@ def warnings(baseline, optimized, epochs_trained):
 
 
 # (label, how to read it from a benchmark section, format, whether higher is better)
-ROWS = (
+ROWS = (  # a row is shown when both sections have its number (language models have more)
     ("accuracy", lambda m: m["accuracy"], "{:.2%}", True),
+    ("validation loss (nats/token)", lambda m: m["loss"], "{:.4f}", False),
     ("latency p50 (ms)", lambda m: m["latency_ms"]["p50"], "{:.4f}", False),
-    ("latency p90 (ms)", lambda m: m["latency_ms"]["p90"], "{:.4f}", False),
-    ("throughput (examples/s)", lambda m: m["throughput"], "{:,.0f}", True),
+    ("latency p90, early stopping (ms)", lambda m: m["latency_ms"]["p90"], "{:.4f}", False),
+    ("latency p99 (ms)", lambda m: m["latency_ms"]["p99"], "{:.4f}", False),
+    ("time to first token p50 (ms)", lambda m: m["time_to_first_token_ms"]["p50"], "{:.4f}", False),
+    ("SingleStream queries", lambda m: m["loadgen"]["queries"], "{:,}", True),
+    ("throughput (per s, Offline)", lambda m: m["throughput"], "{:,.0f}", True),
     ("model bytes", lambda m: m["model_bytes"], "{:,}", False),
+    ("KV-cache bytes at full context", lambda m: m["kv_cache_bytes"], "{:,}", False),
     ("peak memory bytes", lambda m: m["peak_memory_bytes"], "{:,}", False),
     ("parameters", lambda m: m["parameters"], "{:,}", False),
     ("FLOPs per example", lambda m: m["flops"], "{:,}", False),
@@ -228,7 +279,10 @@ def comparison_rows(metrics):
     """
     base, opt = metrics["baseline"], metrics["optimized"]
     for label, get, fmt, higher_is_better in ROWS:
-        b, o = get(base), get(opt)
+        try:
+            b, o = get(base), get(opt)
+        except KeyError:
+            continue
         if label == "accuracy":
             change = f"{100 * (o - b):+.2f} points"
         else:
@@ -246,7 +300,10 @@ def pass_lines(metrics):
 
 def verdict_line(event):
     verdict = "qualified" if event["qualified"] else f"DISQUALIFIED: {event['reason']}"
-    return f"{event['title']} ({event['name']}): score {event['score']:.3f}, {verdict}"
+    line = f"{event['title']} ({event['name']}): score {event['score']:.3f}, {verdict}"
+    if "valid" in event:  # runs from before LoadGen-style measurement have no verdict
+        line += f"; {'VALID' if event['valid'] else 'INVALID'}: {event['valid_reason']}"
+    return line
 
 
 def comparison_table(metrics):
@@ -259,7 +316,7 @@ def comparison_table(metrics):
     parts = [table, *(Text(line) for line in pass_lines(metrics))]
     event = metrics["event"]
     if event:
-        parts.append(Text(verdict_line(event), style="bold green" if event["qualified"] else "bold red"))
+        parts.append(Text(verdict_line(event), style="bold green" if event.get("valid") else "bold red"))
     return Group(*parts)
 
 

@@ -13,11 +13,12 @@ How each is measured:
   a Linear (or its int8 version) costs ``2 * in * out`` per row, a Conv2d
   ``2 * C_in * kh * kw * C_out`` per output position. Activations, pooling and the
   attention scores are left out; they are small beside the matrix products.
-* **latency** times ``model(x)`` at ``batch_size`` (1 by default) with
-  ``time.perf_counter``, in eval mode under ``no_grad``, after ``warmup`` untimed calls
-  (the first calls pay for allocations and caches). We report percentiles, not the mean:
+* **quality, latency and throughput** come from ``tasks.py``: accuracy (and, for a
+  language model, validation loss) through the same code path that answers the timed
+  queries, timed as MLPerf's LoadGen does (``loadgen.py``): SingleStream at batch 1 for
+  at least 1,024 queries and 10 s, p50, p90 (the early-stopping estimate) and p99;
+  Offline throughput at the data's batch size. We report percentiles, not the mean:
   p50 is the typical call, p90 and p99 the slow tail a user also waits for.
-* **throughput** is examples per second at a larger batch (the data's batch size).
 * **peak memory** is the weights as stored plus the peak of everything allocated while
   one batch runs (activations and temporaries), as ``tracemalloc`` sees it; NumPy reports
   its arrays to tracemalloc.
@@ -25,7 +26,7 @@ How each is measured:
 Every number comes from running the model in this process, never from a formula of
 its configuration alone.
 
-Read next: ``olympics.py``, which turns these numbers into scores.
+Read next: ``events.py``, which turns these numbers into scores.
 """
 
 import math
@@ -37,7 +38,8 @@ import numpy as np
 from rich.table import Table
 
 from tinytorch.core import Tensor, no_grad
-from tinytorch.core.data import DataLoader
+
+from . import loadgen, tasks
 
 
 @dataclass
@@ -135,17 +137,6 @@ def latency(model, example, warmup=5, runs=50):
     return {"p50": float(p50), "p90": float(p90), "p99": float(p99), "mean": float(np.mean(times))}
 
 
-def throughput(model, batch, warmup=2, min_runs=10, min_seconds=0.2):
-    """Examples per second running ``batch`` through the model, at least ``min_runs`` times
-    and ``min_seconds`` long (a short measurement is at the mercy of one hiccup)."""
-    _infer(model, batch, warmup)
-    runs, start = 0, time.perf_counter()
-    while runs < min_runs or time.perf_counter() - start < min_seconds:
-        _infer(model, batch, 1)
-        runs += 1
-    return len(batch) * runs / (time.perf_counter() - start)
-
-
 def peak_memory(model, batch):
     """Bytes: the model as stored plus the peak allocated while ``batch`` runs through it."""
     tracemalloc.start()
@@ -173,28 +164,25 @@ def accuracy(model, loader):
     return right / max(total, 1), total
 
 
-def first_examples(dataset, count):
-    """The first ``count`` inputs of ``dataset``, as one batch."""
-    return next(iter(DataLoader(dataset, batch_size=min(count, len(dataset)))))[0]
+def benchmark(model, test_loader, warmup=5, runs=50, batch_size=1, throughput_batch=64, settings=None):
+    """Every number the events score, measured now: a dict ready for ``metrics.json``.
 
-
-def benchmark(model, test_loader, warmup=5, runs=50, batch_size=1, throughput_batch=64):
-    """Every number the events score, measured now: a dict ready for ``metrics.json``."""
-    dataset = test_loader.dataset
-    acc, examples = accuracy(model, test_loader)
-    big = first_examples(dataset, throughput_batch)
-    layers = profile_layers(model, first_examples(dataset, 1))
+    Quality, latency and throughput come from ``tasks.py`` (one code path for accuracy
+    and performance, timed the LoadGen way by ``loadgen.py``) under ``settings`` (a
+    ``loadgen.Settings``). Without settings, ``runs`` queries after ``warmup``: a quick
+    look that the result marks as short of the rules. ``runs`` also times the layers.
+    """
+    settings = settings or loadgen.Settings(min_queries=runs, min_seconds=0.0, warmup=warmup)
+    task = tasks.make_task(model, test_loader, throughput_batch, batch_size)
+    measured = task.measure(settings)
+    example = tasks.first_examples(test_loader.dataset, 1)
+    layers = profile_layers(model, example, runs)
     return {
-        "accuracy": acc,
-        "test_examples": examples,
-        "latency_ms": latency(model, first_examples(dataset, batch_size), warmup, runs),
-        "latency_batch_size": batch_size,
-        "throughput": throughput(model, big),
-        "throughput_batch_size": len(big),
+        **measured,
         "model_bytes": model_bytes(model),
         "parameters": num_parameters(model),
         "flops": sum(row.flops for row in layers),
-        "peak_memory_bytes": peak_memory(model, big),
+        "peak_memory_bytes": peak_memory(model, example) + measured.get("kv_cache_bytes", 0),
         "layers": layers_as_dicts(layers),
     }
 

@@ -47,12 +47,12 @@ from rich.markup import escape
 import tinytorch.nn as nn
 import tinytorch.optim as optim
 from tinytorch.bench.olympics import events as olympics
-from tinytorch.bench.olympics import profiler
+from tinytorch.bench.olympics import loadgen, profiler
 from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import ChecksumError, DataLoader, DatasetNotFoundError, load_dataset
 from tinytorch.optim.passes import PassContext, apply_passes, validate_passes
 
-from . import dashboard, plot
+from . import dashboard, manifest, plot
 from .cache import baseline_paths, load_baseline, store_baseline
 from .config import ConfigError, config_hash, load_config
 from .outputs import new_run_dir, results_table, write_run_files
@@ -410,6 +410,7 @@ def evaluate_baseline(run, trainer, record):
 def finish(run, model, metrics, started, console):
     """Write the run directory (and the plots), tell the plugins, print the tables."""
     metrics["seconds"] = time.perf_counter() - started
+    metrics["manifest"] = manifest.collect(run.config, model)
     write_run_files(run.out_dir, run.config, metrics, model)
     if plot.available():
         if metrics.get("train_loss"):
@@ -418,6 +419,7 @@ def finish(run, model, metrics, started, console):
             plot.pareto(metrics["baseline"], metrics["optimized"], run.out_dir / "pareto.png", run.name)
     notify("tinytorch_run_end", console, run=run, metrics=metrics)
     console.print(results_table(run.config, metrics, run.out_dir))
+    console.print(manifest.table(metrics["manifest"]))
     if "optimized" in metrics:
         console.print(olympics.comparison_table(metrics))
         for warning in metrics["warnings"]:
@@ -455,9 +457,12 @@ def compete(run, trainer, info, metrics, console):
     except (ValueError, RuntimeError) as error:
         raise RunError(f"passes: {error}") from None
     bench = run.config["benchmark"]
+    settings = loadgen.Settings.from_config(bench)
     for name, model in (("baseline", baseline), ("optimized", optimized)):
+        console.print(escape(f"measuring the {name} ({'quick' if settings.quick else 'LoadGen'} settings)"))
         metrics[name] = profiler.benchmark(model, trainer.val_loader, bench["warmup"], bench["runs"],
-                                           bench["batch_size"], run.config["data"]["batch_size"])
+                                           bench["batch_size"], run.config["data"]["batch_size"], settings)
+    metrics["track"] = run.config["data"]["name"]  # the leaderboard ranks each dataset apart
     metrics["passes"] = context.reports
     event = run.config["event"]
     metrics["event"] = None

@@ -11,6 +11,10 @@ temperature ``T > 1`` brings the small probabilities up where the loss can see t
 The ``T^2`` keeps the soft term's gradients the same size whatever ``T`` is (the
 softened logits' gradients shrink like ``1 / T^2``), so ``alpha`` alone sets the mix.
 
+A GPT distils the same way: its logits are (batch, time, vocabulary), one next-token
+distribution per position, and the loss averages over every position; the student is
+a smaller GPT (fewer layers, a narrower ``d_model``) on the same vocabulary.
+
 The student's architecture comes from the config, like any model:
 
     passes:
@@ -104,6 +108,12 @@ class Distill(Pass):
                     "a weight in [0, 1] for the teacher's soft targets", alpha)
         self.expect(is_int(epochs) and epochs > 0, "epochs", "a positive integer", epochs)
         student = build_student(o["student"], info)
+        if callable(getattr(model, "new_cache", None)) != callable(getattr(student, "new_cache", None)):
+            raise ValueError(
+                f"distill: the student ({type(student).__name__}) must be the same kind of model as the "
+                f"teacher ({type(model).__name__}): a language model learns from a language model's "
+                f"next-token logits, a classifier from a classifier's"
+            )
         if student.num_parameters() > model.num_parameters():
             raise ValueError(
                 f"distill: the student ({student.num_parameters():,} parameters) is larger than the "

@@ -23,6 +23,13 @@ Structured pruning needs to know which layer feeds which. It handles a chain (th
 built-in perceptron, mlp and lenet): Linear and Conv2d layers in the order they were
 added, with only parameter-free layers between them (ReLU, pooling, Flatten, Dropout).
 
+It also handles a transformer (a model with ``TransformerBlock``s, such as the GPT),
+where the residual stream fixes the width every block reads and writes, so only what is
+inside a block can shrink: ``sparsity`` of each block's MLP neurons (rows of ``fc``,
+columns of ``proj``) and ``heads`` of each block's attention heads (a head's query, key
+and value rows of ``qkv`` and its columns of the output ``proj``), weakest first by the
+L1 norm of their incoming weights. Unstructured pruning treats a GPT like any model.
+
 Read next: ``distill.py``.
 """
 
@@ -125,8 +132,9 @@ def unit_importance(layer):
     return score if layer.bias is None else score + np.abs(layer.bias.data)
 
 
-def remove_units(layer, following, keep):
-    """Keep only output units ``keep`` (sorted indices) of ``layer`` and the matching inputs of ``following``."""
+def remove_units(layer, following, keep, following_columns=None):
+    """Keep only output units ``keep`` (sorted indices) of ``layer`` and the matching inputs of
+    ``following`` (``following_columns`` if those are not the same indices)."""
     old = _units(layer)
     layer.weight = nn.Parameter(layer.weight.data[keep])
     if layer.bias is not None:
@@ -135,7 +143,7 @@ def remove_units(layer, following, keep):
         layer.out_features = len(keep)
     else:
         layer.out_channels = len(keep)
-    columns = keep
+    columns = keep if following_columns is None else following_columns
     if isinstance(layer, nn.Conv2d) and isinstance(following, nn.Linear):
         # Flatten laid the (C, H, W) output out channel by channel: channel c owns a block.
         block = following.in_features // old
@@ -147,24 +155,65 @@ def remove_units(layer, following, keep):
         following.in_channels = len(columns)
 
 
+# -- structured, inside transformer blocks -----------------------------------------------
+
+
+def transformer_blocks(model):
+    return [m for m in model.modules() if isinstance(m, nn.TransformerBlock)]
+
+
+def strongest(scores, amount):
+    """Sorted indices of the ``1 - amount`` fraction of highest ``scores`` (at least one)."""
+    k = max(1, len(scores) - int(round(amount * len(scores))))
+    return np.sort(np.argsort(-scores, kind="stable")[:k])
+
+
+def prune_heads(attn, amount):
+    """Remove the ``amount`` fraction of ``attn``'s weakest heads; return (before, after)."""
+    h, d, width = attn.n_heads, attn.d_head, attn.n_heads * attn.d_head
+    # qkv's rows are [q | k | v], each laid out head by head: head i owns rows i*d..i*d+d of each part.
+    rows = np.abs(attn.qkv.weight.data).sum(axis=1).reshape(3, h, d)
+    keep = strongest(rows.sum(axis=(0, 2)), amount)
+    per_head = (keep[:, None] * d + np.arange(d)).ravel()
+    qkv_rows = np.concatenate([part * width + per_head for part in range(3)])
+    remove_units(attn.qkv, attn.proj, qkv_rows, following_columns=per_head)
+    attn.n_heads = len(keep)
+    return h, len(keep)
+
+
+def prune_transformer(model, amount, heads):
+    """MLP neurons (``amount``) and heads (``heads``) of every block; return the counts removed."""
+    counts = {"neurons_before": 0, "neurons_after": 0, "heads_before": 0, "heads_after": 0}
+    for block in transformer_blocks(model):
+        n = block.fc.out_features
+        keep = strongest(unit_importance(block.fc), amount)
+        remove_units(block.fc, block.proj, keep)
+        counts["neurons_before"] += n
+        counts["neurons_after"] += len(keep)
+        if heads:
+            before, after = prune_heads(block.attn, heads)
+            counts["heads_before"] += before
+            counts["heads_after"] += after
+    return counts
+
+
 def prune_units(model, amount):
     """Remove the ``amount`` fraction of weakest units of every hidden layer; return (before, after) unit counts."""
     layers = layer_chain(model)
     before = after = 0
     for layer, following in zip(layers, layers[1:]):
         n = _units(layer)
-        k = max(1, n - int(round(amount * n)))
-        keep = np.sort(np.argsort(-unit_importance(layer), kind="stable")[:k])
+        keep = strongest(unit_importance(layer), amount)
         remove_units(layer, following, keep)
-        before, after = before + n, after + k
+        before, after = before + n, after + len(keep)
     return before, after
 
 
 class Prune(Pass):
-    """``{name: prune, sparsity: 0.5, structured: false, finetune_epochs: 0}``."""
+    """``{name: prune, sparsity: 0.5, structured: false, heads: 0.0, finetune_epochs: 0}``."""
 
     name = "prune"
-    defaults = {"sparsity": 0.5, "structured": False, "finetune_epochs": 0}
+    defaults = {"sparsity": 0.5, "structured": False, "heads": 0.0, "finetune_epochs": 0}
 
     def validate(self, options, model, info):
         o = self.options(options)
@@ -174,7 +223,15 @@ class Prune(Pass):
         self.expect(isinstance(o["structured"], bool), "structured", "true or false", o["structured"])
         epochs = o["finetune_epochs"]
         self.expect(is_int(epochs) and epochs >= 0, "finetune_epochs", "an integer >= 0", epochs)
-        if o["structured"]:
+        heads = o["heads"]
+        self.expect(is_number(heads) and 0 <= heads < 1, "heads",
+                    "a fraction in [0, 1) of each block's attention heads (structured pruning of a transformer)", heads)
+        blocks = transformer_blocks(model)
+        if heads and not (o["structured"] and blocks):
+            raise ValueError("prune: heads removes attention heads, which needs structured: true and a model "
+                             f"with transformer blocks; {type(model).__name__} with structured: "
+                             f"{str(o['structured']).lower()} has none to remove")
+        if o["structured"] and not blocks:
             layer_chain(model)
         elif not prunable_layers(model):
             raise ValueError(f"prune: {type(model).__name__} has no Linear or Conv2d layer to prune")
@@ -186,7 +243,11 @@ class Prune(Pass):
                 "prune: no float Linear or Conv2d layer is left to prune; put prune before quantize"
             )
         params_before = model.num_parameters()
-        if o["structured"]:
+        if o["structured"] and transformer_blocks(model):
+            context.report.update(prune_transformer(model, o["sparsity"], o["heads"]))
+            if o["finetune_epochs"]:
+                context.finetune(model, o["finetune_epochs"])
+        elif o["structured"]:
             before, after = prune_units(model, o["sparsity"])
             context.report.update(units_before=before, units_after=after, sparsity=1 - after / before)
             if o["finetune_epochs"]:

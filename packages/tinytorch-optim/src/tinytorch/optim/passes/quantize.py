@@ -26,6 +26,18 @@ are float16 (11 significant bits, far finer than the int8 grid; rounded *up*, so
 weight is clipped) and the bias is int8 too, quantized like one more channel, with a
 single float16 scale for the whole vector: 3 bytes per neuron beside its weights.
 
+**Exact integer sums on a float BLAS.** NumPy multiplies int32 matrices without BLAS,
+an order of magnitude slower than float32. But every partial sum of int8 x int8
+products is an integer of size at most ``127 * 127 * fan_in``, and float32 represents
+every integer below 2^24 exactly; so for a fan-in up to 1,040 the float32 GEMM gives the
+same integers as int32 arithmetic would, at BLAS speed. Wider layers use int32.
+
+**On a GPT** (``tinytorch.text.GPT``) every Linear of the blocks is quantized, and the lm
+head unless ``lm_head: false``. With ``embeddings: true`` the token and position tables
+are stored in int8 too, one float16 scale per row; a lookup dequantizes only the rows it
+reads (``QuantizedRows``). A GPT whose lm head reuses the token table (``tie_weights``)
+keeps its embeddings in float32: the head would need the float table every step.
+
 The quantized layers are for inference only: integers carry no gradient, so quantize is
 the last pass of a pipeline (prune and fine-tune first).
 
@@ -40,6 +52,7 @@ from tinytorch.core import Tensor, get_backend, no_grad
 from .base import Pass, is_int
 
 QMAX = 127  # symmetric: -127..127, so negating a weight never overflows
+FLOAT32_EXACT = 2**24  # every integer below this is a float32
 
 
 def quantize_per_channel(weight):
@@ -82,14 +95,16 @@ class _Quantized(nn.Module):
         # A static input scale from calibration, or None to measure one per example.
         self.register_buffer("input_scale", None if input_scale is None else np.float32(input_scale))
         self.activation = layer.activation  # a relu or gelu the float layer had fused in
+        self.fan_in = int(np.prod(layer.weight.shape[1:]))  # products summed per output
 
     def forward(self, x):
         be = get_backend()
         x = x.data if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32)
         static = None if self.input_scale is None else self.input_scale.data
         qx, sx = quantize_activation(x, self.per_example_axes, static)
-        # int8 values widened to int32 so the kernel's sums are exact int32 arithmetic.
-        acc = self.integer_kernel(be, qx.astype(np.int32), self.weight.data.astype(np.int32))
+        # Exact either way (see the module docstring): float32 while no sum can reach 2^24.
+        exact = np.float32 if self.fan_in * QMAX * QMAX < FLOAT32_EXACT else np.int32
+        acc = self.integer_kernel(be, qx.astype(exact), self.weight.data.astype(exact))
         y = acc * sx * self.per_channel(self.weight_scale.data.astype(np.float32))
         if self.bias is not None:
             y = y + self.per_channel(dequantize(self.bias.data[None], self.bias_scale.data)[0])
@@ -143,13 +158,53 @@ class QuantizedConv2d(_Quantized):
 QUANTIZED = {nn.Linear: QuantizedLinear, nn.Conv2d: QuantizedConv2d}
 
 
-def quantize(model, calibration=None):
+class QuantizedRows:
+    """Stands in for an embedding table's ``weight``: indexing it dequantizes just those rows.
+
+    The module keeps ``weight_int8`` (int8, one row per token or position) and
+    ``weight_scale`` (float16, one per row) as buffers, so its state dict is the int8 table.
+    """
+
+    def __init__(self, module):
+        self.module = module
+
+    @property
+    def shape(self):
+        return self.module.weight_int8.shape
+
+    dtype = np.dtype(np.float32)  # what a lookup returns
+
+    def __getitem__(self, index):
+        rows = self.module.weight_int8.data[index].astype(np.float32)
+        return Tensor(rows * self.module.weight_scale.data[index].astype(np.float32)[..., None])
+
+
+def is_table(module):
+    """An embedding table: a leaf whose only state is a 2-D ``weight`` it looks rows up in."""
+    return type(module).__name__ in ("Embedding", "PositionalEmbedding") and list(module.state_dict()) == ["weight"]
+
+
+def quantize_table(module):
+    """Store ``module``'s table in int8 with a float16 scale per row, in place."""
+    q, scale = quantize_per_channel(module.weight.data)
+    del module.weight
+    module.register_buffer("weight_int8", q)
+    module.register_buffer("weight_scale", scale)
+    module.weight = QuantizedRows(module)  # not a tensor: a plain attribute, outside the state dict
+
+
+def quantize(model, calibration=None, skip=(), embeddings=False):
     """Replace every Linear and Conv2d in ``model`` by its int8 version, in place; return ``model``.
 
     ``calibration``: input batches. Given, each layer gets a static input scale (the
     largest |input| it sees over them, over 127); otherwise each example gets its own.
+    ``skip``: names of layers to leave in float32 (``"lm_head"``). ``embeddings``: store
+    embedding tables in int8 as well.
     """
-    targets = [(name, m) for name, m in model.named_modules() if type(m) in QUANTIZED]
+    if embeddings:
+        for module in [m for m in model.modules() if is_table(m)]:
+            quantize_table(module)
+    targets = [(name, m) for name, m in model.named_modules() if type(m) in QUANTIZED and name not in skip]
     scales = _calibrate(model, dict(targets), calibration) if calibration is not None else {}
     for name, module in targets:
         replace_module(model, name, QUANTIZED[type(module)](module, scales.get(name)))
@@ -188,10 +243,12 @@ def replace_module(model, dotted, new):
 
 
 class Quantize(Pass):
-    """``{name: quantize, activations: dynamic | static, calibration_batches: 8}``; int8 only."""
+    """``{name: quantize, activations: dynamic | static, calibration_batches: 8, embeddings: false,
+    lm_head: true}``; int8 only."""
 
     name = "quantize"
-    defaults = {"bits": 8, "activations": "dynamic", "calibration_batches": 8}
+    defaults = {"bits": 8, "activations": "dynamic", "calibration_batches": 8, "embeddings": False,
+                "lm_head": True}
 
     def validate(self, options, model, info):
         o = self.options(options)
@@ -203,6 +260,16 @@ class Quantize(Pass):
         self.expect(is_int(batches) and batches > 0, "calibration_batches", "a positive integer", batches)
         if not any(type(m) in QUANTIZED for m in model.modules()):
             raise ValueError(f"quantize: {type(model).__name__} has no Linear or Conv2d layer to quantize")
+        for key in ("embeddings", "lm_head"):
+            self.expect(isinstance(o[key], bool), key, "true or false", o[key])
+        if o["embeddings"] and not any(is_table(m) for m in model.modules()):
+            raise ValueError(f"quantize: embeddings: true, but {type(model).__name__} has no embedding table")
+        if o["embeddings"] and hasattr(model, "lm_head") and model.lm_head is None:
+            raise ValueError("quantize: embeddings: true needs an lm head of its own, but this GPT ties it to "
+                             "the token table (tie_weights: true); use embeddings: false")
+        if not o["lm_head"] and not isinstance(getattr(model, "lm_head", None), nn.Linear):
+            raise ValueError(f"quantize: lm_head: false keeps a GPT's lm head in float32, but "
+                             f"{type(model).__name__} has no Linear lm_head; remove the option")
 
     def apply(self, model, options, context):
         o = self.options(options)
@@ -216,7 +283,7 @@ class Quantize(Pass):
         if o["activations"] == "static":
             calibration = [x for _, (x, _) in zip(range(o["calibration_batches"]), context.train_loader)]
         before = sum(a.nbytes for a in model.state_dict().values())
-        quantize(model, calibration)
+        quantize(model, calibration, skip=() if o["lm_head"] else ("lm_head",), embeddings=o["embeddings"])
         after = sum(a.nbytes for a in model.state_dict().values())
         context.report.update(layers=layers, bytes_before=before, bytes_after=after)
         return model
