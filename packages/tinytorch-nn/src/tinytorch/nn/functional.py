@@ -17,9 +17,17 @@ import numpy as np
 
 from tinytorch.core import Tensor, where
 from tinytorch.core import functional as _core
-from tinytorch.core.functional import conv2d, linear  # noqa: F401  (re-exported)
+from tinytorch.core.functional import conv2d, linear
 
 from . import init as _init
+
+__all__ = [
+    "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout",
+    "elu", "embedding", "gelu", "l1_loss", "layer_norm", "leaky_relu",
+    "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "one_hot",
+    "pad", "relu", "scaled_dot_product_attention", "sigmoid", "silu", "softmax",
+    "softplus", "tanh",
+]
 
 
 def _axis(axis, dim):

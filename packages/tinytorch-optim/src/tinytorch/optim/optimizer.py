@@ -103,11 +103,15 @@ class Optimizer:
             self._scratch[key] = np.empty_like(p.data)
         return self._scratch[key]
 
-    def zero_grad(self):
-        """Forget the gradients (set to None, so the next backward starts fresh)."""
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients (set to None, so the next backward starts fresh), or with
+        ``set_to_none=False`` fill them with zeros, as PyTorch."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad.data = np.zeros_like(p.grad.data)
 
     # ------------------------------------------------------------------ saving
     def state_dict(self):

@@ -1,0 +1,3 @@
+"""``torch.utils``: only ``data`` (datasets and the loader)."""
+
+from . import data  # noqa: F401
