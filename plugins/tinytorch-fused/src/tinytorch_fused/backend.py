@@ -42,14 +42,23 @@ from .scratch import Scratch
 QUERY_BLOCK = 32
 
 
+@functools.lru_cache(maxsize=64)
+def _ones(n, dtype):
+    """A read-only vector of ones, made once per length: at batch 1 making it costs as
+    much as the sum it serves."""
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
+
+
 def _sum(x, axis):
     """``x.sum(axis, keepdims=True)``. Over the last axis, or the first of a matrix, it
     is a matrix-vector product with ones: BLAS streams it several times faster than
     ``np.sum`` does."""
     if axis in (-1, x.ndim - 1):
-        return (x @ np.ones(x.shape[-1], dtype=x.dtype))[..., None]
+        return (x @ _ones(x.shape[-1], x.dtype))[..., None]
     if axis == 0 and x.ndim == 2:
-        return (np.ones(x.shape[0], dtype=x.dtype) @ x)[None]
+        return (_ones(x.shape[0], x.dtype) @ x)[None]
     return x.sum(axis=axis, keepdims=True)
 
 
@@ -175,10 +184,9 @@ class FusedBackend(VectorizedBackend):
     # -- linear: one GEMM into the output, bias and ReLU in place ---------------
     def linear(self, x, w, b=None, activation=None, needs=None):
         x2 = x.reshape(-1, x.shape[-1])
-        dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
-        z = np.matmul(x2, w.T, out=np.empty((x2.shape[0], w.shape[0]), dtype=dtype))
+        z = np.matmul(x2, w.T)  # fresh: ours to finish in place
         if b is not None:
-            z += b
+            z = np.add(z, b, out=z) if b.dtype == z.dtype else z + b
         if activation == "relu":
             out = act_ctx = np.maximum(z, 0, out=z)
         else:
@@ -244,14 +252,21 @@ class FusedBackend(VectorizedBackend):
     def layer_norm(self, x, weight=None, bias=None, eps=1e-5, needs=None):
         """Mean, then variance from the centred values (not E[x^2] - E[x]^2, which loses
         every digit in float32 when the mean is large). Both row reductions are BLAS
-        products, so no squared temporary is made; the centred array becomes xhat."""
+        products with ones; the square lives in scratch, and the centred array becomes
+        xhat. With no backward to come, xhat is then scaled and shifted in place."""
         d = x.shape[-1]
         xhat = np.subtract(x, _sum(x, -1) / d)
-        var = np.einsum("...i,...i->...", xhat, xhat)[..., None]
+        var = _sum(np.multiply(xhat, xhat, out=self.scratch.get("square", xhat.shape, xhat.dtype)), -1)
         var /= d
         var += eps
         rstd = np.reciprocal(np.sqrt(var, out=var), out=var)
         xhat *= rstd
+        if not _keeps(needs) and all(p is None or p.dtype == xhat.dtype for p in (weight, bias)):
+            if weight is not None:  # no backward will read xhat: finish it in place
+                xhat *= weight
+            if bias is not None:
+                xhat += bias
+            return xhat, None
         if weight is None:
             out = xhat if bias is None else xhat + bias
         else:
@@ -318,6 +333,8 @@ class FusedBackend(VectorizedBackend):
         keys up to i1 (shifted by Tk - Tq), so most of the masked upper triangle is never
         computed: with four blocks, 10/16 of the score matrix is, in every pass over it."""
         tq, tk = q.shape[-2], k.shape[-2]
+        if tq == 1 and mask is None:
+            return self._attend_one(q, k, v, _keeps(needs))
         dtype = np.result_type(q, k, v)
         if mask is None:  # the common case: the same bias every call, built once
             bias = _causal_bias(tq, tk, dtype) if is_causal else None
@@ -339,6 +356,20 @@ class FusedBackend(VectorizedBackend):
             np.matmul(attn, v[..., :end, :], out=out[..., i0:i1, :])
             blocks.append((i0, i1, end, attn))
         return out, (q, k, v, blocks, out, scale) if _keeps(needs) else None
+
+    def _attend_one(self, q, k, v, keep):
+        """One query, as in a KV-cache step: it is the last position, so even a causal
+        one sees every key. The scores are then a matrix-vector product ``k @ q`` (no
+        transposed copy of the cache's keys), softmaxed down the key axis in place."""
+        scale = 1.0 / math.sqrt(q.shape[-1])
+        scores = np.matmul(k, q.swapaxes(-1, -2))  # (..., Tk, 1)
+        scores *= scale
+        scores -= scores.max(axis=-2, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= np.add.reduce(scores, axis=-2, keepdims=True)
+        attn = scores.swapaxes(-1, -2)  # (..., 1, Tk), the layout the backward reads
+        out = np.matmul(attn, v)
+        return out, (q, k, v, [(0, 1, k.shape[-2], attn)], out, scale) if keep else None
 
     def scaled_dot_product_attention_backward(self, g, ctx, needs=(True, True, True)):
         q, k, v, blocks, out, scale = _recorded(ctx, "scaled_dot_product_attention")
