@@ -22,10 +22,11 @@ records that version, and ``backward()`` raises if the tensor changed since.
 
 **Views.** ``reshape``/``view``, ``transpose``/``permute``, slicing, ``expand`` and
 ``detach`` return tensors that share memory with their input, as in PyTorch. A view
-keeps its origin in ``_base`` and shares its version counter. PyTorch can also replay
-an in-place change of a view into its base's graph; TinyTorch refuses that case with an
-error that says what to write instead, and a view whose base changed in place raises in
-``backward()`` rather than give a stale gradient.
+keeps its origin and that origin's version at the time (``_base``), and shares its
+version counter. PyTorch can also replay an in-place change into the graph of the other
+tensors sharing the memory; TinyTorch refuses those cases with an error that says what
+to write instead: an in-place op on a view while recording, and an op that uses a view
+(requiring grad) whose base has changed in place since the view was made.
 
 Read next: ``autograd.py`` (the engine), then ``backend.py`` (the kernels).
 """
@@ -67,7 +68,16 @@ def _shape_error(op, *shapes):
 
 def _owner(t):
     """The tensor whose version counter ``t`` uses: its base if it is a view."""
-    return t if t._base is None else t._base
+    return t if t._base is None else t._base[0]
+
+
+def _stale_view(view):
+    base, version = view._base
+    return RuntimeError(
+        f"a view of shape {view.shape} is used after its base (shape {base.shape}) was modified in place "
+        f"(version {version}, now {base._version}), so its graph is out of date; take the view again after "
+        "the in-place op"
+    )
 
 
 class Tensor(ShapeOps, IndexOps, ReduceOps):
@@ -96,25 +106,29 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
         out = Tensor.__new__(Tensor)
         out.data, out.grad, out._history, out._base = data, None, (), None
         out._version, out._retain, out._freed, out._op = 0, False, False, op
+        recording = False
         if autograd._grad_enabled:
             for p in parents:  # a plain loop: any(<genexpr>) costs a generator per op
                 if p.requires_grad:
-                    out.requires_grad, out._parents, out._backward = True, parents, backward
-                    out._seq = next(autograd.clock)
-                    out._saved = [(o, o._version) for o in map(_owner, saved)]
-                    if saves_output:
-                        out._saved.append((out, 0))
-                    return out
-        out.requires_grad, out._parents, out._backward, out._saved, out._seq = False, (), None, (), 0
+                    recording = True
+                    if p._base is not None and p._base[1] != p._base[0]._version:
+                        raise _stale_view(p)
+        if not recording:
+            out.requires_grad, out._parents, out._backward, out._saved, out._seq = False, (), None, (), 0
+            return out
+        out.requires_grad, out._parents, out._backward = True, parents, backward
+        out._seq = next(autograd.clock)
+        out._saved = [(o, o._version) for o in map(_owner, saved)]
+        if saves_output:
+            out._saved.append((out, 0))
         return out
 
     def _view(self, data, backward, op):
         """``_make`` for a result that may be a NumPy view of this tensor's memory (see "Views")."""
-        if not np.may_share_memory(data, self.data):
-            return Tensor._make(data, (self,), backward, op)
-        # Saving self makes backward() refuse this view once its base changed in place.
-        out = Tensor._make(data, (self,), backward, op, (self,))
-        out._base = _owner(self)
+        out = Tensor._make(data, (self,), backward, op)
+        if np.may_share_memory(data, self.data):
+            base = _owner(self)
+            out._base = (base, base._version)
         return out
 
     def _lift(self, other):
@@ -186,8 +200,8 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
 
     def detach(self):
         """The same data (shared memory and version counter), cut from the graph."""
-        out = Tensor(self.data)
-        out._base = _owner(self)
+        out, base = Tensor(self.data), _owner(self)
+        out._base = (base, base._version)
         return out
 
     def clone(self):
