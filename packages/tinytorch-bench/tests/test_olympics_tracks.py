@@ -105,6 +105,26 @@ def test_verify_fails_when_the_score_is_edited(gpt_run, tmp_path):
     assert bad.exit_code == 1 and "event verdict" in bad.output
 
 
+@pytest.mark.parametrize("passes", [[{"name": "compile"}], [{"name": "kv-cache", "check_tokens": 2}, {"name": "compile"}]])
+def test_a_compiled_gpt_measures_the_same_quality_as_eager(passes):
+    text = pytest.importorskip("tinytorch.text")
+    from tinytorch.core.data import DataLoader
+    from tinytorch.optim.passes import PassContext, apply_passes
+
+    from tinytorch.bench.olympics import loadgen, tasks
+
+    data = text.tinyshakespeare(block_size=8, windows_per_epoch=4, test_fraction=0.002)
+    loader = DataLoader(data.test, batch_size=64)
+    model = text.GPT(data.info["vocab_size"], 16, 1, 2, 8)
+    with tasks.Evaluating(model):
+        eager = tasks.LanguageTask(model, loader, 4).quality()
+    compiled = apply_passes(model, passes, PassContext(test_loader=loader))
+    task = tasks.LanguageTask(compiled, loader, 4)
+    with tasks.Evaluating(compiled):
+        assert task.quality()["loss"] == pytest.approx(eager["loss"], rel=1e-5)
+    assert task.measure(loadgen.Settings.from_config({"quick": True}))["loadgen"]["queries"] == 64
+
+
 def measured(accuracy=0.5, loss=None, p50=1.0, nbytes=100, short=None):
     section = {"accuracy": accuracy, "latency_ms": {"p50": p50}, "model_bytes": nbytes,
                "loadgen": {"short": short, "queries": 1024}}
