@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tinytorch.bench.olympics import events
+from tinytorch import text
+from tinytorch.bench.olympics import events, loadgen, tasks
 from tinytorch.bench.run.cli import main
+from tinytorch.core.data import DataLoader
+from tinytorch.optim.passes import PassContext, apply_passes
 
 OLYMPICS = Path(__file__).resolve().parents[3] / "configs" / "olympics"
 EVENTS = ("latency", "memory", "accuracy", "all_around", "extreme")
@@ -107,12 +110,6 @@ def test_verify_fails_when_the_score_is_edited(gpt_run, tmp_path):
 
 @pytest.mark.parametrize("passes", [[{"name": "compile"}], [{"name": "kv-cache", "check_tokens": 2}, {"name": "compile"}]])
 def test_a_compiled_gpt_measures_the_same_quality_as_eager(passes):
-    text = pytest.importorskip("tinytorch.text")
-    from tinytorch.core.data import DataLoader
-    from tinytorch.optim.passes import PassContext, apply_passes
-
-    from tinytorch.bench.olympics import loadgen, tasks
-
     data = text.tinyshakespeare(block_size=8, windows_per_epoch=4, test_fraction=0.002)
     loader = DataLoader(data.test, batch_size=64)
     model = text.GPT(data.info["vocab_size"], 16, 1, 2, 8)
