@@ -285,5 +285,6 @@ class Quantize(Pass):
         before = sum(a.nbytes for a in model.state_dict().values())
         quantize(model, calibration, skip=() if o["lm_head"] else ("lm_head",), embeddings=o["embeddings"])
         after = sum(a.nbytes for a in model.state_dict().values())
+        layers = sum(isinstance(m, _Quantized) for m in model.modules())  # lm_head: false skips one
         context.report.update(layers=layers, bytes_before=before, bytes_after=after)
         return model
