@@ -125,7 +125,7 @@ def test_a_bad_key_in_the_file_names_the_file(tiny, tmp_path):
     path = write_config(tmp_path, f"extends: {tiny}\ntrian: {{epochs: 1}}\n")
     result = tt("run", path, "--out", tmp_path / "run")
     assert result.exit_code == 2
-    assert f"{path}: trian: unknown key 'trian'" in result.output and "did you mean 'train'?" in result.output
+    assert f"{path}:2: trian: unknown key 'trian'" in result.output and "did you mean 'train'?" in result.output
 
 
 def test_baseline_cache_is_reused_on_the_second_run(tiny, tmp_path):

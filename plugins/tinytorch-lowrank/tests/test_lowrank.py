@@ -118,7 +118,7 @@ MLP = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     ({"energy": 1.5}, r"energy must be a number in \(0, 1\], found 1.5"),
     ({"energy": "0.9"}, r"energy must be a number in \(0, 1\], found '0.9'"),
     ({"rank": 4, "finetune_epochs": -1}, "finetune_epochs must be an integer >= 0, found -1"),
-    ({"rank": 4, "rnak": 4}, r"unknown option 'rnak' \(did you mean 'rank'\?\); lowrank takes rank, energy, finetune_epochs"),
+    ({"rank": 4, "rnak": 4}, r"unknown option 'rnak'; expected one of: rank, energy, finetune_epochs; did you mean 'rank'\?"),
     ({"rank": 30}, "rank 30 would save parameters in no Linear layer of this model; choose a rank of at most 21"),
 ])
 def test_validate_says_what_is_wrong(options, message):

@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 
 from tinytorch import nn
-from tinytorch.core.plugins import nearest
+from tinytorch.core.names import unknown_option
 
 OPTIONS = ("rank", "energy", "finetune_epochs")
 
@@ -115,8 +115,7 @@ class LowRank:
 
     def validate(self, options, model, info=None):
         """Raise ValueError naming every bad option, before any training starts."""
-        problems = [f"unknown option {key!r}" + _did_you_mean(key) + f"; lowrank takes {', '.join(OPTIONS)}"
-                    for key in options if key not in OPTIONS]
+        problems = [unknown_option(key, OPTIONS) for key in options if key not in OPTIONS]
         given = [key for key in ("rank", "energy") if key in options]
         if len(given) != 1:
             problems.append(f"give exactly one of 'rank' and 'energy', found {'both' if given else 'neither'}")
@@ -150,11 +149,6 @@ class LowRank:
         context.report.update(ranks=ranks, parameters_before=before,
                               parameters_after=model.num_parameters(), finetune_epochs=epochs)
         return model
-
-
-def _did_you_mean(key):
-    hint = nearest(key, OPTIONS)
-    return f" (did you mean {hint!r}?)" if hint else ""
 
 
 def _is_int(value, at_least):

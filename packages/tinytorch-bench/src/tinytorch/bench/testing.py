@@ -37,7 +37,7 @@ from rich.console import Console
 from tinytorch import nn
 from tinytorch.bench.olympics import profiler
 from tinytorch.bench.run import runner
-from tinytorch.bench.run.schema import validate
+from tinytorch.bench.run.prepare import prepare
 from tinytorch.core import Tensor, no_grad, plugins
 from tinytorch.core.data import DataLoader
 from tinytorch.optim.passes import PassContext
@@ -63,18 +63,14 @@ def check_pass(pass_cls, options, model=None, data=None, epochs=2, seed=0):
     ``model`` and ``data`` are config sections (default: an ``mlp`` with 32 hidden units
     on ``digits``); ``epochs`` trains the baseline first, so the pass sees real weights.
     """
-    config = validate({
+    prepared = prepare({
         "name": "check-pass",
         "seed": seed,
         "data": data or {"name": "digits", "batch_size": 64},
         "model": model or {"name": "mlp", "hidden": [32]},
         "train": {"epochs": epochs, "optimizer": {"name": "adam", "lr": 0.01}},
     })
-    runner.seed_everything(seed)
-    data_options = {k: v for k, v in config["data"].items() if k not in ("name", "batch_size")}
-    splits = plugins.lookup("datasets", config["data"]["name"])(**data_options)
-    model_options = {k: v for k, v in config["model"].items() if k != "name"}
-    baseline = plugins.lookup("models", config["model"]["name"])(splits.info, **model_options)
+    config, splits, baseline = prepared.config, prepared.data, prepared.model
 
     pass_cls().validate(dict(options), baseline, splits.info)
     try:

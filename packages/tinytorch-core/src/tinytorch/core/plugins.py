@@ -8,10 +8,14 @@ so we know which distribution registered each name (and can name both when two c
 Built-ins (the vectorized backend, the passes, models, datasets and events) are plugins
 of the project's own distributions and load through exactly this path.
 
+Each layer owns its contract: core's ``hookspecs.py`` declares backends and datasets,
+and a higher layer adds its own hook specifications with ``add_hookspecs(module,
+kinds)`` when it is imported (nn: models; optim: passes and the epoch hook; bench:
+events, commands and the run hooks). ``kinds()`` is what has been declared so far.
+
 Read next: ``backend.py``, which asks this module for the backend it should run on.
 """
 
-import difflib
 import importlib.metadata
 import os
 import warnings
@@ -20,13 +24,43 @@ from dataclasses import dataclass, field
 import pluggy
 
 from . import hookspecs
+from .names import did_you_mean, nearest  # noqa: F401  nearest lives in names.py; kept importable here for plugins written against this module
 
 GROUP = "tinytorch"
-KINDS = ("backends", "passes", "models", "datasets", "events")
-SINGULAR = {"backends": "backend", "passes": "pass", "models": "model", "datasets": "dataset", "events": "event"}
 BUILTIN_DISTRIBUTIONS = frozenset(
     ["tinytorch-core", "tinytorch-nn", "tinytorch-text", "tinytorch-optim", "tinytorch-bench"]
 )
+_SPECS = {}  # hookspec module -> the registration kinds it declares ({"events": "event"})
+
+
+def add_hookspecs(module, kinds=None):
+    """Add a layer's hook specifications to every plugin host, the current one and later ones.
+
+    ``kinds`` maps each registration kind the module defines to its singular
+    (``{"events": "event"}``); each kind needs a ``tinytorch_register_<kind>(register)``
+    spec in ``module``. Adding a module twice changes nothing.
+    """
+    kinds = dict(kinds or {})
+    for kind in kinds:
+        if not hasattr(module, f"tinytorch_register_{kind}"):
+            raise ValueError(f"{module.__name__} declares kind {kind!r} but has no tinytorch_register_{kind} hookspec")
+    _SPECS[module] = kinds
+
+
+def kinds():
+    """``{kind: singular}`` for every registration kind declared so far."""
+    return {kind: one for declared in _SPECS.values() for kind, one in declared.items()}
+
+
+add_hookspecs(hookspecs, hookspecs.KINDS)
+
+
+def __getattr__(name):
+    # ``plugins.KINDS`` was a fixed tuple before each layer declared its own kinds;
+    # plugins written against it (``tt plugin new`` made some) still read it.
+    if name == "KINDS":
+        return tuple(kinds())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class UnknownNameError(LookupError):
@@ -61,12 +95,6 @@ def normalize(dist_name):
     return dist_name.lower().replace("_", "-").replace(".", "-")
 
 
-def nearest(name, candidates):
-    """The closest valid name, for 'did you mean ...?' hints."""
-    matches = difflib.get_close_matches(str(name), list(candidates), n=1, cutoff=0.5)
-    return matches[0] if matches else None
-
-
 def installed_entry_points():
     """Entry points of the ``tinytorch`` group, one per (distribution, name)."""
     seen, found = set(), []
@@ -91,7 +119,7 @@ class PluginHost:
 
     def __init__(self, entry_points=None):
         self.pm = pluggy.PluginManager("tinytorch")
-        self.pm.add_hookspecs(hookspecs)
+        self._specs = set()  # the hookspec modules this manager has been given
         self.plugins = {}  # plugin name -> PluginInfo
         self._registries = {}
         self._conflicts = {}
@@ -124,12 +152,22 @@ class PluginHost:
     def broken(self):
         return [info for info in self.plugins.values() if info.error]
 
+    def _add_declared_specs(self):
+        # A layer may declare its specs after this host was made (its module is imported
+        # later, or while our entry points load); pluggy accepts hook implementations
+        # before their specs and checks them when the spec arrives.
+        for module in _SPECS:
+            if module not in self._specs:
+                self.pm.add_hookspecs(module)
+                self._specs.add(module)
+
     def call_each(self, hook_name, **kwargs):
         """Call every implementation of a hook on its own, each with the arguments it names.
 
         One that raises is marked broken and warned about once; the others still run, so
         a failing logger stops neither training nor the other plugins.
         """
+        self._add_declared_specs()
         for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
             try:
                 impl.function(**{name: kwargs[name] for name in impl.argnames})
@@ -143,8 +181,9 @@ class PluginHost:
 
     def registry(self, kind):
         """``{name: Registration}`` for one kind; names claimed twice are left out."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown plugin kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if kind not in kinds():
+            raise ValueError(f"unknown plugin kind {kind!r}; expected one of {', '.join(kinds())}")
+        self._add_declared_specs()
         if kind not in self._registries:
             self._registries[kind], self._conflicts[kind] = self._collect(kind)
         return self._registries[kind]
@@ -181,13 +220,11 @@ class PluginHost:
         if name in self._conflicts[kind]:
             dists = " and ".join(repr(d) for d in self._conflicts[kind][name])
             raise PluginConflictError(
-                f"{SINGULAR[kind]} {name!r} is registered by both {dists}; uninstall one, or "
+                f"{kinds()[kind]} {name!r} is registered by both {dists}; uninstall one, or "
                 f"choose which plugins load with TINYTORCH_PLUGINS"
             )
-        message = f"unknown {SINGULAR[kind]} {name!r}; installed {kind}: {', '.join(found) or '(none)'}"
-        hint = nearest(name, found)
-        if hint:
-            message += f"; did you mean {hint!r}?"
+        message = (f"unknown {kinds()[kind]} {name!r}; installed {kind}: {', '.join(found) or '(none)'}"
+                   f"{did_you_mean(name, found)}")
         for info in self.broken():
             message += f"\n  note: plugin {info.name!r} from {info.dist!r} is broken: {info.error}"
         raise UnknownNameError(message)

@@ -6,7 +6,7 @@ Start with ``module.py`` (Module and its state dict) and ``parameter.py``; then 
 ``init.py`` (and the random generator) and ``serialization.py`` (``save``/``load``).
 """
 
-from . import functional, init
+from . import functional, hookspecs, init  # noqa: F401  (hookspecs adds the models hook to the plugin manager)
 from .activation import ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from .attention import MultiHeadAttention
 from .containers import ModuleDict, ModuleList, Sequential

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from tinytorch.core import no_grad
-from tinytorch.core.plugins import nearest
+from tinytorch.core.names import did_you_mean
 
 _generator = np.random.default_rng()
 
@@ -53,10 +53,9 @@ _GAINS = {
 def calculate_gain(nonlinearity, param=None):
     """How much a nonlinearity shrinks the variance, undone by scaling the weights."""
     if nonlinearity not in _GAINS:
-        guess = nearest(nonlinearity, _GAINS)
         raise ValueError(
             f"unknown nonlinearity {nonlinearity!r}; expected one of {sorted(_GAINS)}"
-            + (f" (did you mean {guess!r}?)" if guess else "")
+            f"{did_you_mean(nonlinearity, _GAINS)}"
         )
     return _GAINS[nonlinearity](param)
 

@@ -24,7 +24,7 @@ import functools
 import math
 
 import tinytorch.nn as nn
-from tinytorch.core.plugins import nearest
+from tinytorch.core.names import did_you_mean
 
 # "gelu" stays the tanh approximation these models always used (nn.GELU's default is now
 # PyTorch's exact erf form), so a config's trained numbers do not change.
@@ -123,10 +123,8 @@ def _positive_ints(name, value, allow_empty=False):
 
 def _choice(name, value, choices):
     if value not in choices:
-        hint = nearest(value, choices)
         raise ValueError(
-            f"{name}: expected one of {', '.join(choices)}, found {value!r}"
-            + (f"; did you mean {hint!r}?" if hint else "")
+            f"{name}: expected one of {', '.join(choices)}, found {value!r}{did_you_mean(value, choices)}"
         )
     return choices[value]
 

@@ -22,7 +22,7 @@ import numpy as np
 from tinytorch.core import Tensor, tensor
 from tinytorch.core.device import as_dtype, is_dtype
 from tinytorch.core.device import device as _device
-from tinytorch.core.plugins import nearest
+from tinytorch.core.names import did_you_mean
 
 from .parameter import Parameter
 
@@ -266,10 +266,7 @@ def _as_tensor(value):
 
 
 def _unexpected(name, candidates):
-    guess = nearest(name, candidates)
-    return f"unexpected key {name!r} (the model has no such parameter or buffer" + (
-        f"; did you mean {guess!r}?)" if guess else ")"
-    )
+    return f"unexpected key {name!r} (the model has no such parameter or buffer{did_you_mean(name, candidates)})"
 
 
 def _assign(t, array):

@@ -4,6 +4,7 @@ Read in this order: ``optimizer.py`` (the shared loop, parameter groups, state d
 ``sgd.py``, ``adaptive.py`` (Adagrad, RMSprop, Adadelta), ``adam.py``, ``lr_scheduler.py``, ``clip.py``, then ``trainer.py``.
 """
 
+from . import hookspecs  # noqa: F401  (adds the passes and epoch hooks to the plugin manager)
 from .adam import Adam, AdamW
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .clip import clip_grad_norm_

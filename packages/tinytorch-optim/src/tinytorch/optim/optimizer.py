@@ -25,7 +25,7 @@ import numbers
 import numpy as np
 
 from tinytorch.core import Tensor, no_grad
-from tinytorch.core.plugins import nearest
+from tinytorch.core.names import check_options
 
 
 class Optimizer:
@@ -56,13 +56,7 @@ class Optimizer:
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizers update Tensors, but params holds a {type(p).__name__}")
-        for key in group:
-            if key != "params" and key not in self.defaults:
-                hint = nearest(key, self.defaults)
-                raise ValueError(
-                    f"unknown option {key!r} for {type(self).__name__}; its options are "
-                    f"{', '.join(self.defaults)}" + (f"; did you mean {hint!r}?" if hint else "")
-                )
+        check_options([key for key in group if key != "params"], self.defaults, type(self).__name__)
         taken = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in taken for p in params) or len({id(p) for p in params}) != len(params):
             raise ValueError("a parameter appears more than once across the parameter groups; give each to one group")

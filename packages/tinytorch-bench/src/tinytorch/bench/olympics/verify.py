@@ -38,6 +38,7 @@ from tinytorch.bench.run import runner
 from tinytorch.bench.run.cache import load_baseline
 from tinytorch.bench.run.config import ConfigError, config_hash, load_config
 from tinytorch.bench.run.manifest import config_sha256, state_sha256
+from tinytorch.bench.run.prepare import build_model, prepare
 from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import DataLoader
 from tinytorch.optim.passes import PassContext, apply_passes
@@ -80,11 +81,10 @@ def verify(run_dir):
     checks.add("model sha256", state_sha256(state) == manifest.get("model_sha256"),
                "model.npz is the model the run saved" if state_sha256(state) == manifest.get("model_sha256")
                else "model.npz is not the model the run saved")
+    prepared = prepare(config)  # seeded, data loaded, the baseline's model built, as tt run did
+    data, baseline = prepared.data, prepared.model
     with use_backend(config["backend"]):
-        runner.seed_everything(config["seed"])
-        data = runner.load_data(config, runner.ConfigSource(str(run_dir / "config.yaml")))
         test_loader = DataLoader(data.test, batch_size=runner.EVAL_BATCH_SIZE)
-        baseline = runner.build_model(config, data.info, runner.ConfigSource(str(run_dir / "config.yaml")))
         model = rebuild(config, data, test_loader)
         try:
             model.load_state_dict(state)
@@ -104,7 +104,7 @@ def verify(run_dir):
 
 def rebuild(config, data, test_loader):
     """The config's model with its passes replayed untrained: the optimized model's shape."""
-    model = runner.build_model(config, data.info, runner.ConfigSource("config.yaml"))
+    model = build_model(config, data.info)
     if not config["passes"]:
         return model
     train_loader = DataLoader(data.train, batch_size=config["data"]["batch_size"])

@@ -142,17 +142,14 @@ def _prepared(target, batch_size):
     from pathlib import Path
 
     import tinytorch.nn as nn
-    from tinytorch.bench.run import runner
+    from tinytorch.bench.run.prepare import prepare
     from tinytorch.core.data import DataLoader
 
     path = Path(target)
     run_dir = path if path.is_dir() else None
     config_path = run_dir / "config.yaml" if run_dir else path
-    config = runner.resolve_config(config_path)
-    source = runner.ConfigSource(str(config_path))
-    with use_backend(config["backend"]):
-        data = runner.load_data(config, source)
-        model = runner.build_model(config, data.info, source)
+    prepared = prepare(config_path)
+    config, data, model = prepared.config, prepared.data, prepared.model
     if run_dir and (run_dir / "model.npz").is_file():
         nn.load(run_dir / "model.npz", model)
     x, _ = next(iter(DataLoader(data.test, batch_size=batch_size)))

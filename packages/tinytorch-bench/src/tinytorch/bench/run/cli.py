@@ -30,6 +30,7 @@ from rich.markup import escape
 from rich.table import Table
 
 import tinytorch.nn as nn
+from tinytorch.bench import hookspecs  # noqa: F401  (tinytorch_register_commands and the kinds tt plugins lists)
 from tinytorch.bench.olympics import leaderboard, profiler
 from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import DataLoader
@@ -38,6 +39,7 @@ from tinytorch.core.plugins import PluginConflictError, UnknownNameError
 from . import runner, sample
 from .cache import load_baseline
 from .config import ConfigError, config_hash, dump_config
+from .prepare import prepare, resolve_config
 
 
 class TTGroup(click.Group):
@@ -110,12 +112,9 @@ def config_group():
 @click.option("--show", is_flag=True, help="print the resolved config, every default filled in")
 def validate(config, overrides, show):
     """Check CONFIG (and any --set) without running anything."""
-    resolved = runner.resolve_config(config, overrides)
-    source = runner.ConfigSource(config, overrides)
-    runner.check_options(resolved, source)
+    resolved = resolve_config(config, overrides)
     if resolved["passes"]:  # a pass checks its options against the model, so build it
-        data = runner.load_data(resolved, source)
-        runner.check_passes(resolved, runner.build_model(resolved, data.info, source), data.info, source)
+        prepare(resolved)
     if show:
         click.echo(dump_config(resolved), nl=False)
     click.echo(f"{config}: OK (name {resolved['name']!r}, config hash {config_hash(resolved)[:12]})")
@@ -125,7 +124,7 @@ def validate(config, overrides, show):
 def list_plugins():
     """List installed plugins: what each registers, and whether it loaded."""
     host = plugins.host()
-    for kind in plugins.KINDS:
+    for kind in plugins.kinds():
         host.registry(kind)  # collecting a kind is what fills in each plugin's `registers`
     table = Table(title="tinytorch plugins")
     for heading in ("distribution", "version", "entry point", "registers", "status"):
@@ -141,10 +140,10 @@ def list_plugins():
         )
     console = Console()
     console.print(table)
-    for kind in plugins.KINDS:
+    for kind in plugins.kinds():
         for name, dists in host.conflicts(kind).items():
             console.print(
-                f"[red]conflict:[/red] {plugins.SINGULAR[kind]} {name!r} is registered by "
+                f"[red]conflict:[/red] {plugins.kinds()[kind]} {name!r} is registered by "
                 f"{' and '.join(map(repr, dists))}; uninstall one, or choose with TINYTORCH_PLUGINS"
             )
 
@@ -171,11 +170,8 @@ def profile_command(target, overrides):
         raise click.UsageError(f"{target} is a directory without metrics.json; give a run directory or a config")
     else:
         config_path = path
-    config = runner.resolve_config(config_path, overrides)
-    source = runner.ConfigSource(str(config_path), tuple(overrides))
-    runner.check_options(config, source)
-    data = runner.load_data(config, source)
-    model = runner.build_model(config, data.info, source)
+    prepared = prepare(config_path, overrides)
+    config, data, model = prepared.config, prepared.data, prepared.model
     if path.is_dir():
         nn.load(path / "model.npz", model)
         weights = f"weights from {path / 'model.npz'}"

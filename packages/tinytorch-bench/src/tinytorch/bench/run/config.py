@@ -14,8 +14,12 @@
    reaches into a list);
 4. validate against the schema and fill in defaults (see ``schema.py``).
 
-Along the way we remember which file (or which ``--set``) set each key, so an error in
-a value inherited through ``extends:`` names the file that holds it.
+Along the way we remember where each key came from (an ``Origin``: file and line, or
+the ``--set`` that set it), and keep it with the values: the result is a ``Config``, a
+plain dict that also answers ``config.origin("train.optimizer.lr")``. So an error in a
+value inherited through ``extends:`` names the base file and line that hold it, and a
+problem found later (a factory refusing an option, a pass refusing the model) is blamed
+the same way, through ``config.problem(path, message)``.
 
 ``config_hash`` fingerprints the parts that decide the trained baseline, so a run can
 reuse a cached checkpoint; ``dump_config`` writes the resolved config back as YAML.
@@ -27,23 +31,60 @@ import copy
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 
 import yaml
 
 from tinytorch.core.files import shorten
 
-from .schema import ConfigError, Problem, check, describe, format_path, validate
+from .schema import ConfigError, Problem, check, describe, format_path, origin, validate
 from .yamlio import InputError, load_file, safe_load
 
-__all__ = ["ConfigError", "load_config", "validate", "config_hash", "dump_config", "BASELINE_KEYS"]
+__all__ = [
+    "BASELINE_KEYS", "Config", "ConfigError", "Origin", "config_hash", "dump_config", "load_config", "validate",
+]
 
 # What determines the trained baseline: change any of these and it must be retrained.
 # (passes, event and benchmark act on a trained model, so they are left out.)
 BASELINE_KEYS = ("seed", "backend", "data", "model", "train")
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a value came from: ``source`` (a file, ``--set key=value``, an environment
+    variable) and, for a file, the ``line`` of its key. Prints as ``base.yaml:7``."""
+
+    source: str
+    line: int = None
+
+    def __str__(self):
+        return f"{self.source}:{self.line}" if self.line else self.source
+
+
+class Config(dict):
+    """A resolved config: a plain dict of plain values that also knows where each came from.
+
+    ``origins`` maps key paths (``("train", "optimizer", "lr")``) to ``Origin``s; a path
+    not listed inherits its closest listed prefix, and ``source`` is the fallback.
+    """
+
+    def __init__(self, values, origins=None, source="<config>"):
+        super().__init__(values)
+        self.origins, self.source = dict(origins or {}), source
+
+    def origin(self, path):
+        """The ``Origin`` of ``path``: a tuple, or dotted as ``--set`` writes it (``"passes.0"``)."""
+        if isinstance(path, str):
+            path = tuple(int(part) if part.isdigit() else part for part in path.split(".") if part)
+        return origin(path, self.origins, Origin(self.source))
+
+    def problem(self, path, message):
+        """A ``Problem`` at ``path`` (dotted), blamed on whoever set that value."""
+        return Problem(str(self.origin(path)), path, message)
+
+
 def load_config(path, overrides=(), *, names=None, defaults=None):
-    """Read, extend, override and validate the config at ``path``; return the resolved dict.
+    """Read, extend, override and validate the config at ``path``; return the ``Config``.
 
     ``overrides`` are ``"key.path=value"`` strings, applied in order. ``names`` maps
     plugin kinds to installed names (see ``schema.validate``); by default the plugin
@@ -57,7 +98,7 @@ def load_config(path, overrides=(), *, names=None, defaults=None):
     for key, (value, where) in (defaults or {}).items():
         if key not in config:
             config[key] = value
-            _set_origin(origins, (key,), where)
+            _claim(origins, (key,), where)
     problems = []
     for text in overrides:
         problems += _apply_override(config, text, origins)
@@ -65,14 +106,14 @@ def load_config(path, overrides=(), *, names=None, defaults=None):
     problems += invalid
     if problems:
         raise ConfigError(problems)
-    return resolved
+    return Config(resolved, origins, source)
 
 
 # -- reading files and extends: -----------------------------------------------------------
 
 
 def _read_yaml(source):
-    """The mapping in one YAML file, or a ConfigError that says why there is none."""
+    """``(mapping, key lines)`` of one YAML file, or a ConfigError that says why there is none."""
     try:
         data = load_file(source)
     except OSError as error:
@@ -86,7 +127,33 @@ def _read_yaml(source):
         raise _error(
             source, f"expected a mapping (name: ..., data: ...) at the top level, found {found}"
         )
-    return data
+    return data, _key_lines(source)
+
+
+def _key_lines(source):
+    """``{key path: line}`` for the keys and list items of a YAML file ``load_file`` accepted."""
+    # Composing gives the nodes with their marks and builds no Python objects. load_file
+    # has already bounded the file's size and depth, so this walk ends quickly.
+    with open(source, encoding="utf-8") as f:
+        root = yaml.compose(f, Loader=yaml.SafeLoader)
+    lines, seen = {}, set()
+
+    def walk(node, path):
+        if id(node) in seen:  # an alias: its keys were listed where its anchor stands
+            return
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            children = [((key.value,), key, value) for key, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [((i,), item, item) for i, item in enumerate(node.value)]
+        else:
+            return
+        for part, marked, child in children:
+            lines.setdefault(path + part, marked.start_mark.line + 1)
+            walk(child, path + part)
+
+    walk(root, ())
+    return lines
 
 
 def _error(source, message, path=""):
@@ -115,10 +182,10 @@ def _load_with_bases(source, origins, chain):
     if real in [seen for seen, _ in chain]:
         loop = [name for _, name in chain] + [source]
         raise _error(source, f"extends: cycle: {' -> '.join(loop)}", "extends")
-    data = _read_yaml(source)
+    data, lines = _read_yaml(source)
     base_name = data.pop("extends", None)
     if base_name is None:
-        origins[()] = source  # everything not set later came from here
+        _claim(origins, (), source, lines)  # everything not set later came from here
         return data
     if not isinstance(base_name, str) or not base_name:
         raise _error(
@@ -129,26 +196,29 @@ def _load_with_bases(source, origins, chain):
         message = f"extends: base config {base_name!r} not found (looked for {base_source})"
         raise _error(source, message, "extends")
     base = _load_with_bases(base_source, origins, chain + ((real, source),))
-    _merge_into(base, data, (), origins, source)
+    _merge_into(base, data, (), origins, source, lines)
     return base
 
 
-def _merge_into(base, child, path, origins, source):
+def _merge_into(base, child, path, origins, source, lines):
     """Lay ``child`` over ``base`` in place: mappings merge, anything else replaces."""
     for key, value in child.items():
         where = path + (key,)
         if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge_into(base[key], value, where, origins, source)
+            _merge_into(base[key], value, where, origins, source, lines)
         else:
             base[key] = copy.deepcopy(value)
-            _set_origin(origins, where, source)
+            _claim(origins, where, source, lines)
 
 
-def _set_origin(origins, path, source):
-    # The whole subtree under ``path`` now comes from ``source``: forget older claims.
+def _claim(origins, path, source, lines=None):
+    """``source`` now sets everything under ``path``: forget older claims, note its lines."""
     for old in [p for p in origins if p[: len(path)] == path]:
         del origins[old]
-    origins[path] = source
+    origins[path] = Origin(source, (lines or {}).get(path))
+    for key_path, line in (lines or {}).items():
+        if key_path[: len(path)] == path:
+            origins[key_path] = Origin(source, line)
 
 
 # -- --set overrides ------------------------------------------------------------------------
@@ -188,13 +258,13 @@ def _apply_override(config, text, origins):
         path += (part,)
         if last:
             node[part] = value
-            _set_origin(origins, path, source)
+            _claim(origins, path, source)
         else:
             if isinstance(node, dict) and node.get(part) is None:
                 # Reaching into a missing or null section (`event`, `train.schedule`) creates
                 # it; if the key itself is misspelled, validation names it and suggests.
                 node[part] = {}
-                _set_origin(origins, path, source)
+                _claim(origins, path, source)
             node = node[part]
     return []
 
@@ -216,4 +286,4 @@ def config_hash(config):
 
 def dump_config(config):
     """The config as YAML, keys in the order given; ``yaml.safe_load`` reads it back."""
-    return yaml.safe_dump(config, sort_keys=False)
+    return yaml.safe_dump(dict(config), sort_keys=False)  # a Config is written as the plain dict it is

@@ -6,19 +6,19 @@
 
 ``run`` reads top to bottom as the steps of an experiment:
 
-1. resolve the config (``config.py``) and check the chosen dataset's and model's option
-   names against their factories, so every mistake is reported before any work;
-2. seed every random generator and switch to the backend (``--backend``, else the
-   config's ``backend:``, else ``TINYTORCH_BACKEND``, else ``vectorized``);
-3. tell the plugins a run starts (``tinytorch_run_start``);
-4. load the data and build the model and its Trainer;
-5. train the baseline, or reuse the cached one with the same config hash (``cache.py``);
-6. evaluate it on the test split;
-7. for the TorchPerf Olympics (a config with ``passes:`` or ``event:``): apply the passes
+1. prepare (``prepare.py``): resolve and check the config, seed, load the data, build
+   the model and check the passes against it, on the chosen backend (``--backend``,
+   else the config's ``backend:``, else ``TINYTORCH_BACKEND``, else ``vectorized``), so
+   every mistake is reported before any work and before the run directory exists;
+2. make the run directory and tell the plugins a run starts (``tinytorch_run_start``);
+3. build the Trainer with the config's optimizer, schedule and loaders;
+4. train the baseline, or reuse the cached one with the same config hash (``cache.py``);
+5. evaluate it on the test split;
+6. for the TorchPerf Olympics (a config with ``passes:`` or ``event:``): apply the passes
    to a copy of the trained model, benchmark baseline and optimized model one after the
    other in this process (``profiler.py``), score the event (``olympics.py``) and flag
    implausible results;
-8. write the run directory (``outputs.py``, plus ``pareto.png`` when matplotlib is
+7. write the run directory (``outputs.py``, plus ``pareto.png`` when matplotlib is
    installed), tell the plugins (``tinytorch_run_end``) and print the tables.
 
 The validation split the Trainer reports each epoch is the test split: nothing is chosen
@@ -33,40 +33,32 @@ Read next: ``cli.py``, the ``tt`` command around this.
 """
 
 import copy
-import inspect
-import os
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
 from rich.markup import escape
 
 import tinytorch.nn as nn
 import tinytorch.optim as optim
+from tinytorch.bench import hookspecs  # noqa: F401  (the run hooks this module calls)
 from tinytorch.bench.olympics import events as olympics
 from tinytorch.bench.olympics import loadgen, profiler
 from tinytorch.core import plugins, use_backend
-from tinytorch.core.data import ChecksumError, DataLoader, DatasetNotFoundError, load_dataset
-from tinytorch.optim.passes import PassContext, apply_passes, validate_passes
+from tinytorch.core.data import DataLoader
+from tinytorch.optim.passes import PassContext, apply_passes
 
 from . import dashboard, manifest, plot
 from .cache import baseline_paths, load_baseline, store_baseline
-from .config import ConfigError, config_hash, load_config
+from .config import config_hash
 from .outputs import new_run_dir, results_table, write_run_files
+from .prepare import RunError, prepare, seed_everything
 from .progress import RichProgress
-from .schema import Problem, did_you_mean
+from .schema import OPTIMIZERS
 
 EVAL_BATCH_SIZE = 1000  # evaluation keeps no graph, so large batches are cheap and fast
-OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
-
-
-class RunError(Exception):
-    """A run that cannot go on; the message says why and what to do. ``tt`` exits 1."""
-
-    exit_code = 1
 
 
 class RunInterrupted(RunError):
@@ -103,17 +95,12 @@ def run(config_path, overrides=(), backend=None, out=None, resume=None, console=
     """
     started = time.perf_counter()
     console = console or Console()
-    source = ConfigSource(str(config_path), tuple(overrides))
-    config = resolve_config(config_path, overrides, backend)
-    check_options(config, source)
+    prepared = prepare(config_path, overrides, backend)  # every check passed, nothing written yet
+    config, data, model = prepared.config, prepared.data, prepared.model
     run = Run(config["name"], config, new_run_dir(config["name"], out), config_hash(config))
-    seed_everything(config["seed"])
     try:
         with use_backend(config["backend"]):
             notify("tinytorch_run_start", console, run=run)
-            data = load_data(config, source)
-            model = build_model(config, data.info, source)
-            check_passes(config, model, data.info, source)
             trainer = make_trainer(run, model, data)
             progress = dashboard.choose(config, model, data.info, console)  # None: the plain bar
             record = train_baseline(run, trainer, console, resume, progress)
@@ -132,90 +119,7 @@ def run(config_path, overrides=(), backend=None, out=None, resume=None, console=
     return RunResult(run, metrics, model)
 
 
-# -- 1. the config ---------------------------------------------------------------------------
-
-
-def resolve_config(config_path, overrides=(), backend=None):
-    """The validated config, with ``--backend`` and ``TINYTORCH_BACKEND`` applied."""
-    overrides = list(overrides) + ([f"backend={backend}"] if backend else [])
-    env = os.environ.get("TINYTORCH_BACKEND")
-    defaults = {"backend": (env, "TINYTORCH_BACKEND")} if env else None
-    return load_config(config_path, overrides, defaults=defaults)
-
-
-@dataclass(frozen=True)
-class ConfigSource:
-    """Where a config came from: its file and ``--set`` overrides, to blame in messages."""
-
-    path: str
-    overrides: tuple = ()
-
-    def problem(self, key_path, message):
-        """A ``Problem`` at ``key_path``, blamed on the last ``--set`` reaching it, else the file."""
-        for text in reversed(self.overrides):
-            key = text.partition("=")[0].strip()
-            if key_path == key or key_path.startswith(key + "."):
-                return Problem(f"--set {text}", key_path, message)
-        return Problem(self.path, key_path, message)
-
-
-def check_options(config, source):
-    """What the schema cannot know: options of the chosen plugins, and unfinished features.
-
-    ``source`` is a ``ConfigSource``. Raises one ``ConfigError`` listing every problem,
-    before any data is loaded.
-    """
-    problems = []
-    data, model = config["data"], config["model"]
-    problems += _unknown_options(
-        plugins.lookup("datasets", data["name"]), data, ("name", "batch_size"),
-        "data", f"dataset {data['name']!r}", source, skip=0,
-    )
-    problems += _unknown_options(
-        plugins.lookup("models", model["name"]), model, ("name",),
-        "model", f"model {model['name']!r}", source, skip=1,  # the first argument is `info`
-    )
-    optimizer = config["train"]["optimizer"]
-    if optimizer["name"] != "sgd" and optimizer["momentum"]:
-        problems.append(source.problem("train.optimizer.momentum", (
-            f"train.optimizer.momentum: momentum applies to sgd only, found {optimizer['momentum']} "
-            f"with {optimizer['name']} (which keeps its own moving averages); remove it"
-        )))
-    if config["train"]["checkpoint_every"] != 1:
-        problems.append(source.problem("train.checkpoint_every", (
-            "train.checkpoint_every: the Trainer writes a checkpoint after every epoch; "
-            f"expected 1, found {config['train']['checkpoint_every']}"
-        )))
-    if config["event"]:
-        options = {k: v for k, v in config["event"].items() if k != "name"}
-        try:
-            plugins.lookup("events", config["event"]["name"]).validate(options)
-        except ValueError as error:
-            problems.append(source.problem("event", f"event: {error}"))
-    if problems:
-        raise ConfigError(problems)
-
-
-def _unknown_options(factory, section, own_keys, where, what, source, skip):
-    """Problems for keys of ``section`` that ``factory`` takes no parameter for."""
-    params = list(inspect.signature(factory).parameters.values())[skip:]
-    if any(p.kind is p.VAR_KEYWORD for p in params):
-        return []  # the factory takes **options and checks them itself
-    valid = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    return [
-        source.problem(f"{where}.{key}", (
-            f"{where}.{key}: unknown option {key!r} for {what}; expected one of: "
-            f"{', '.join(valid) or '(none)'}{did_you_mean(key, valid)}"
-        ))
-        for key in section
-        if key not in own_keys and key not in valid
-    ]
-
-
-def seed_everything(seed):
-    """Seed NumPy's global generator and tinytorch.nn's (initialisation, dropout)."""
-    np.random.seed(seed)
-    nn.manual_seed(seed)
+# -- 1. the plugins ----------------------------------------------------------------------------
 
 
 def notify(hook, console, **kwargs):
@@ -229,46 +133,7 @@ def notify(hook, console, **kwargs):
         console.print("[yellow]warning:[/] " + escape(str(warning.message)))
 
 
-# -- 2. data, model, trainer ---------------------------------------------------------------
-
-
-def load_data(config, source):
-    """The dataset's ``DatasetSplits``; a bad option value is a ConfigError at ``data``."""
-    name = config["data"]["name"]
-    options = {k: v for k, v in config["data"].items() if k not in ("name", "batch_size")}
-    try:
-        return load_dataset(name, **options)
-    except (DatasetNotFoundError, ChecksumError) as error:
-        raise RunError(str(error)) from None
-    except ValueError as error:
-        raise _rejected(error, "data", options, f"dataset {name!r}", source) from None
-
-
-def build_model(config, info, source):
-    """The model the config names, sized for the dataset; a bad option is a ConfigError."""
-    name = config["model"]["name"]
-    options = {k: v for k, v in config["model"].items() if k != "name"}
-    try:
-        return plugins.lookup("models", name)(info, **options)
-    except ValueError as error:
-        raise _rejected(error, "model", options, f"model {name!r}", source) from None
-
-
-def check_passes(config, model, info, source):
-    """Each pass's options against the model the config builds, before training; a ConfigError."""
-    try:
-        validate_passes(config["passes"], model, info)
-    except ValueError as error:
-        where = str(error).partition(":")[0]  # "passes.1"
-        raise ConfigError([source.problem(where, str(error))]) from None
-
-
-def _rejected(error, where, options, what, source):
-    """A factory's ValueError as a ConfigError; ``"hidden: expected..."`` blames ``model.hidden``."""
-    key, sep, rest = str(error).partition(": ")
-    path = f"{where}.{key}" if sep and key in options else where
-    message = f"{path}: {rest if path != where else error} ({what})"
-    return ConfigError([source.problem(path, message)])
+# -- 2. the trainer ------------------------------------------------------------------------
 
 
 def make_trainer(run, model, data):

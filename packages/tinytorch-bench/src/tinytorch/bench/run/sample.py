@@ -22,8 +22,7 @@ import tinytorch.nn as nn
 from tinytorch.core import use_backend
 from tinytorch.text import TokenizerFileError, generate_text, load_tokenizer
 
-from .config import load_config
-from .runner import ConfigSource, RunError, build_model, load_data
+from .prepare import RunError, prepare
 
 RUN_FILES = ("config.yaml", "model.npz", "tokenizer.json")
 
@@ -49,10 +48,8 @@ def load_run(run_dir):
         tokenizer = load_tokenizer(run_dir / "tokenizer.json")
     except (OSError, TokenizerFileError) as error:
         raise RunError(f"cannot read the run's tokenizer: {error}") from None
-    path = run_dir / "config.yaml"
-    config = load_config(path)
-    source = ConfigSource(str(path))
-    model = build_model(config, load_data(config, source).info, source)
+    prepared = prepare(run_dir / "config.yaml")
+    config, model = prepared.config, prepared.model
     if not hasattr(model, "generate"):
         raise RunError(f"model {config['model']['name']!r} of {run_dir} has no generate(); it does not write text")
     try:

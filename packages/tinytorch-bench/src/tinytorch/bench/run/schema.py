@@ -10,20 +10,29 @@ Each problem says where (the key path, like ``train.optimizer.lr``), what was ex
 and what was found, and, for a misspelled key or name, the nearest valid one.
 
 Names that plugins provide (backends, datasets, models, passes, events) are checked
-against a ``names`` mapping the caller passes in, so this module never imports the
-plugin machinery and tests can run without it.
+against what is installed, and so are the options of the chosen dataset, model and
+event (``Plugin`` nodes): a dataset or model factory takes the keyword arguments its
+signature names, an event checks its own in ``validate``. So ``validate`` is the one
+check a config passes before any work. Only a pass's options wait for the model the
+config builds (``prepare.py``). Tests may pass ``names`` instead, checking names only.
 
 Read next: ``config.py``, which turns YAML files, ``extends:`` and ``--set`` into the
-dict this module validates.
+dict this module validates, remembering where each value came from.
 """
 
 import copy
+import inspect
 import math
 from dataclasses import dataclass
 
+import tinytorch.optim as optim
+from tinytorch.bench.hookspecs import KINDS as _BENCH_KINDS  # noqa: F401  (declares the "events" kind)
 from tinytorch.core import plugins
 from tinytorch.core.files import shorten
-from tinytorch.core.plugins import nearest
+from tinytorch.core.names import did_you_mean, unknown_option
+
+# The optimizers a config may name; ``prepare.make_optimizer`` builds them.
+OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
 
 
 @dataclass(frozen=True)
@@ -51,14 +60,6 @@ def format_path(path):
     return ".".join(str(part) for part in path) if path else "(top level)"
 
 
-def did_you_mean(word, candidates):
-    """``"; did you mean 'train'?"`` when a candidate is close to ``word``, else ``""``."""
-    if not isinstance(word, str):
-        return ""
-    close = nearest(word, [str(c) for c in candidates])
-    return f"; did you mean {close!r}?" if close else ""
-
-
 def describe(value):
     """A found value with its type, in YAML words: ``str 'ten'``, ``null``, ``a list``."""
     if value is None:
@@ -73,11 +74,21 @@ def describe(value):
 
 
 class Checker:
-    """What one validation run carries: the installed names and the problems so far."""
+    """What one validation run carries: the installed names, a lookup, the problems so far."""
 
-    def __init__(self, names):
+    def __init__(self, names, lookup=None):
         self.names = names
+        self._lookup = lookup  # plugins.lookup, or None: then plugin options go unchecked
         self.problems = []  # (path tuple, message) pairs; sources are attached at the end
+
+    def lookup(self, kind, name):
+        """What a plugin registered as ``name``, or None (unknown names are reported by ``Name``)."""
+        if self._lookup is None or not isinstance(name, str):
+            return None
+        try:
+            return self._lookup(kind, name)
+        except (LookupError, RuntimeError):  # unknown, or claimed by two plugins
+            return None
 
     def problem(self, path, text):
         """Record ``"<key path>: <text>"``."""
@@ -161,6 +172,17 @@ def _check_range(node, value, path, checker):
         checker.problem(path, f"expected {node.expected} <= {node.at_most}, found {value!r}")
 
 
+class Bool(Node):
+    """``true`` or ``false`` (YAML's spelling); 0 and 1 are refused as a likely slip."""
+
+    expected = "true or false"
+
+    def check(self, value, path, checker):
+        if not isinstance(value, bool):
+            checker.wrong_type(path, self.expected, value)
+        return value
+
+
 class Text(Node):
     """A non-empty string; ``forbid`` lists characters it may not contain."""
 
@@ -218,14 +240,15 @@ class Section(Node):
 
     With ``options=True`` any other keys are kept and handed on (to a dataset or model
     factory, a pass, an event), which checks them itself. Otherwise an unknown key is an
-    error, with the nearest known key as a suggestion.
+    error, with the nearest known key as a suggestion. ``rule(out, path, checker)``, if
+    given, checks what no single field can (one field's value against another's).
     """
 
     expected = "a mapping"
 
-    def __init__(self, fields, *, options=False, default=REQUIRED):
+    def __init__(self, fields, *, options=False, default=REQUIRED, rule=None):
         super().__init__(default=default)
-        self.fields, self.options = fields, options
+        self.fields, self.options, self.rule = fields, options, rule
 
     def check(self, value, path, checker):
         if not isinstance(value, dict):
@@ -255,7 +278,61 @@ class Section(Node):
                     f"{did_you_mean(key, self.fields)}",
                 )
             out[key] = item
+        if self.rule is not None:
+            self.rule(out, path, checker)
         return out
+
+
+class Plugin(Section):
+    """A section naming what a plugin registered (``name``); its other keys are options for it.
+
+    ``options_of(obj, options, what) -> [(key or None, message)]`` checks the options
+    against the registered object, when the checker can look it up: ``factory_options``
+    for dataset and model factories, ``event_options`` for events.
+    """
+
+    def __init__(self, kind, what, fields=None, *, options_of=None, default=REQUIRED):
+        super().__init__({"name": Name(what, plugin=kind), **(fields or {})}, options=True, default=default)
+        self.kind, self.what, self.options_of = kind, what, options_of
+
+    def check(self, value, path, checker):
+        out = super().check(value, path, checker)
+        obj = checker.lookup(self.kind, out.get("name")) if isinstance(out, dict) and self.options_of else None
+        if obj is not None:
+            options = {k: v for k, v in out.items() if k not in self.fields}
+            for key, message in self.options_of(obj, options, f"{self.what} {out['name']!r}"):
+                checker.problem(path + ((key,) if key else ()), message)
+        return out
+
+
+def factory_options(skip):
+    """An ``options_of`` for ``factory(<skip positional arguments>, **options)``."""
+
+    def check(factory, options, what):
+        params = list(inspect.signature(factory).parameters.values())[skip:]
+        if any(p.kind is p.VAR_KEYWORD for p in params):
+            return []  # the factory takes **options and checks them itself
+        valid = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        return [(key, unknown_option(key, valid, what)) for key in options if key not in valid]
+
+    return check
+
+
+def event_options(event, options, what):
+    """An ``options_of`` for events: their own ``validate(options)`` raises ValueError."""
+    try:
+        event.validate(options)
+    except ValueError as error:
+        return [(None, str(error))]
+    return []
+
+
+def _momentum_is_for_sgd(optimizer, path, checker):
+    if optimizer.get("name") != "sgd" and optimizer.get("momentum"):
+        checker.problem(path + ("momentum",), (
+            f"momentum applies to sgd only, found {optimizer['momentum']} with "
+            f"{optimizer['name']} (which keeps its own moving averages); remove it"
+        ))
 
 
 class Variants(Node):
@@ -305,16 +382,17 @@ def _check_or_null(node, value, path, checker):
 # -- the schema --------------------------------------------------------------------------
 #
 # Read this as the YAML it describes. Plugin-provided things (data, model, passes, event)
-# check only their ``name`` here; their other keys are options for the plugin itself.
+# are ``Plugin`` sections: their other keys are options for the plugin itself.
 
 OPTIMIZER = Section(
     {
-        "name": Name("optimizer", choices=("sgd", "adam", "adamw"), default="adam"),
+        "name": Name("optimizer", choices=tuple(OPTIMIZERS), default="adam"),
         "lr": Number(default=0.001, above=0),
         "weight_decay": Number(default=0.0, at_least=0),
         "momentum": Number(default=0.0, at_least=0),
     },
     default={},
+    rule=_momentum_is_for_sgd,
 )
 
 SCHEDULE = Variants(
@@ -338,34 +416,33 @@ SCHEMA = Section(
         "name": Text(forbid="/\\"),
         "seed": Int(default=0, at_least=0, at_most=2**32 - 1),  # what NumPy's seed() takes
         "backend": Name("backend", plugin="backends", default="vectorized"),
-        "data": Section(
-            {
-                "name": Name("dataset", plugin="datasets"),
-                "batch_size": Int(default=64, above=0),
-            },
-            options=True,
+        "data": Plugin(
+            "datasets", "dataset", {"batch_size": Int(default=64, above=0)}, options_of=factory_options(0)
         ),
-        "model": Section({"name": Name("model", plugin="models")}, options=True),
+        # A model factory's first argument is the dataset's info dict, not an option.
+        "model": Plugin("models", "model", options_of=factory_options(1)),
         "train": Section(
             {
                 "epochs": Int(default=20, at_least=0),
                 "optimizer": OPTIMIZER,
                 "schedule": SCHEDULE,
                 "clip_grad_norm": Number(default=None, above=0),
-                "checkpoint_every": Int(default=1, above=0),
             },
             default={},
         ),
-        # Applied in order after training; each pass validates its own options.
-        "passes": ListOf(
-            Section({"name": Name("pass", plugin="passes")}, options=True), default=[]
-        ),
-        "event": Section({"name": Name("event", plugin="events")}, options=True, default=None),
+        # Applied in order after training; a pass checks its options against the model
+        # the config builds, so that waits for ``prepare.check_passes``.
+        "passes": ListOf(Plugin("passes", "pass"), default=[]),
+        "event": Plugin("events", "event", options_of=event_options, default=None),
         "benchmark": Section(
             {
                 "warmup": Int(default=5, at_least=0),
-                "runs": Int(default=50, above=0),
+                "runs": Int(default=50, above=0),  # timed calls per layer in the layer profile
                 "batch_size": Int(default=1, above=0),
+                # LoadGen SingleStream minimums (MLPerf's); below them a result is not VALID
+                "min_queries": Int(default=1024, above=0),
+                "min_seconds": Number(default=10.0, at_least=0),
+                "quick": Bool(default=False),  # a few queries, for tests; marked as such
             },
             default={},
         ),
@@ -376,14 +453,16 @@ SCHEMA = Section(
 def validate(config, *, source="<config>", names=None, origins=None):
     """Check ``config`` against ``SCHEMA``; return a copy with every default filled in.
 
-    ``names`` maps plugin kinds (``"backends"``, ``"datasets"``, ``"models"``,
-    ``"passes"``, ``"events"``) to the installed names; a kind left out is not checked,
-    and ``None`` asks the plugin registry. An optional ``"broken"`` entry lists notes
-    about plugins that failed to load, shown with any unknown-name error.
+    ``names=None`` (the usual) checks every plugin name against the plugin registry and
+    the options of the chosen dataset, model and event against what they accept. A
+    ``names`` mapping of plugin kinds (``"backends"``, ``"datasets"``, ...) to names
+    checks the names only, and a kind left out not at all (tests use this); an optional
+    ``"broken"`` entry lists notes about plugins that failed to load, shown with any
+    unknown-name error.
 
     ``source`` names the file in messages. ``origins`` (from ``config.load_config``)
-    maps key paths to the file or ``--set`` that set them, so a bad value inherited
-    through ``extends:`` is blamed on the file that holds it.
+    maps key paths to the ``Origin`` (file and line, or ``--set``) that set them, so a
+    bad value inherited through ``extends:`` is blamed on the line that holds it.
 
     Raises ``ConfigError`` listing every problem found.
     """
@@ -395,10 +474,10 @@ def validate(config, *, source="<config>", names=None, origins=None):
 
 def check(config, *, source="<config>", names=None, origins=None):
     """Like ``validate`` but returns ``(resolved, problems)`` instead of raising."""
-    checker = Checker(installed_names() if names is None else names)
+    checker = Checker(installed_names(), plugins.lookup) if names is None else Checker(names)
     resolved = SCHEMA.check(config, (), checker)
     problems = [
-        Problem(origin(path, origins, source), format_path(path), message)
+        Problem(str(origin(path, origins, source)), format_path(path), message)
         for path, message in checker.problems
     ]
     return resolved, problems
@@ -415,7 +494,7 @@ def origin(path, origins, default):
 def installed_names():
     """The names each plugin kind offers right now, from ``tinytorch.core.plugins``."""
     names = {}
-    for kind in plugins.KINDS:
+    for kind in plugins.kinds():
         # A name two plugins claim is left out of the registry, but it *is* installed;
         # keep it, so that looking it up reports the conflict instead of "unknown".
         names[kind] = sorted({*plugins.registry(kind), *plugins.host().conflicts(kind)})

@@ -18,7 +18,7 @@ Read next: ``quantize.py``, the simplest pass.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tinytorch.core.plugins import nearest
+from tinytorch.core.names import check_options
 
 
 def is_int(value):
@@ -57,13 +57,7 @@ class Pass:
 
     def options(self, options):
         """``options`` over the defaults; ValueError naming the nearest option for an unknown one."""
-        for key in options:
-            if key not in self.defaults:
-                hint = nearest(key, self.defaults)
-                raise ValueError(
-                    f"{self.name}: unknown option {key!r}; its options are {', '.join(self.defaults)}"
-                    + (f"; did you mean {hint!r}?" if hint else "")
-                )
+        check_options(options, self.defaults, prefix=f"{self.name}: ")
         return {**self.defaults, **options}
 
     def expect(self, ok, key, expected, value):
