@@ -133,21 +133,36 @@ def _flat(args):
 
 
 class Program:
-    """A checked recording: its steps, input buffers, outputs, and the length it saw."""
+    """A checked recording: its steps, input buffers, outputs, and the length it saw.
+
+    A result that later steps read only as itself (never through a view) is not copied
+    into its buffer at replay: it is handed straight to the argument lists that read it,
+    which saves a pass over it per step. Results that are viewed (a head split, a cache
+    write) go into their buffers, where the recorded views look.
+    """
 
     def __init__(self, backend, steps, inputs, outputs, length):
-        self.backend, self.steps, self.inputs, self.outputs, self.length = backend, steps, inputs, outputs, length
+        self.backend, self.steps, self.inputs, self.length = backend, steps, inputs, length
+        self.outputs = list(outputs)
+        arg_lists = [list(s.args) for s in steps]
+        handed = _handed_over(steps, arg_lists, self.outputs)
+        fresh = {i for found in handed.values() for readers, i in found if readers is self.outputs}
+        self._fresh = [i in fresh for i in range(len(self.outputs))]  # the rest are buffers: copied out
         # Bound once: looking a kernel up by name each replay would cost as much as a small kernel.
-        self._calls = [(getattr(backend, s.kernel), s.args, s.kwargs, s.out, s.symbolic,
-                        isinstance(getattr(backend, s.kernel), np.ufunc) and not s.kwargs and s.out is not None,
-                        s.kernel in _backend.COMPOSITES) for s in steps]
+        self._calls = []
+        for s, args in zip(steps, arg_lists):
+            kernel = getattr(backend, s.kernel)
+            into = isinstance(kernel, np.ufunc) and not s.kwargs and s.out is not None
+            targets = None if into or s.out is None else handed.get(id(s.out))
+            self._calls.append((kernel, args, s.kwargs, s.out, s.symbolic, into,
+                                s.kernel in _backend.COMPOSITES, targets))
 
     def run(self, arrays, length=None):
-        """Replay on new ``arrays`` (same shapes and dtypes); the outputs are views of buffers."""
+        """Replay on new ``arrays`` (same shapes and dtypes); returns fresh output arrays."""
         for buffer, a in zip(self.inputs, arrays):
             np.copyto(buffer, a)
         shift = 0 if length is None or self.length is None else length - self.length
-        for kernel, args, kwargs, out, symbolic, into, composite in self._calls:
+        for kernel, args, kwargs, out, symbolic, into, composite, targets in self._calls:
             if symbolic:
                 args = list(args)
                 for i, view in symbolic:
@@ -156,9 +171,39 @@ class Program:
                 kernel(*args, out=out)
                 continue
             result = kernel(*args, **kwargs)
-            if out is not None:
-                np.copyto(out, result[0] if composite else result)
-        return self.outputs
+            if composite:
+                result = result[0]
+            if targets is not None:
+                for readers, i in targets:
+                    readers[i] = result
+            elif out is not None:
+                np.copyto(out, result)
+        return [o if fresh else np.array(o) for o, fresh in zip(self.outputs, self._fresh)]
+
+
+def _handed_over(steps, arg_lists, outputs):
+    """``{id(buffer): [(list, index), ...]}`` for buffers only ever read as themselves."""
+    buffers = {id(s.out): s.out for s in steps if s.out is not None}
+    readers, viewed = {}, set()
+    for args in arg_lists + [outputs]:
+        for i, a in enumerate(args):
+            if isinstance(a, np.ndarray) and id(a) in buffers:
+                readers.setdefault(id(a), []).append((args, i))
+    for s in steps:
+        for a in _flat([s.args, list(s.kwargs.values())]):
+            if isinstance(a, np.ndarray) and id(_root(a)) in buffers and (a is not _root(a) or not _top(a, s)):
+                viewed.add(id(_root(a)))
+            if isinstance(a, _SymbolicView):
+                viewed.add(id(a.root))
+    for a in _flat(outputs):
+        if isinstance(a, np.ndarray) and a is not _root(a):
+            viewed.add(id(_root(a)))
+    return {key: found for key, found in readers.items() if key not in viewed}
+
+
+def _top(a, step):
+    """Whether ``a`` is one of ``step``'s own arguments (not inside a tuple of them)."""
+    return any(a is b for b in step.args)
 
 
 # ------------------------------------------------------------------ checking two recordings
@@ -269,8 +314,7 @@ class Compiled:
                 raise CompileError(f"compile runs inference, but the {type(self.module).__name__} is in "
                                    f"training mode (dropout, batch statistics); call .eval() first")
             state = [p.data for p in self._state_tensors()]
-            if self._state is not None and (len(state) != len(self._state) or
-                                            any(a is not b for a, b in zip(state, self._state))):
+            if self._state is not None and list(map(id, state)) != list(map(id, self._state)):
                 self.programs.clear()
                 self._pending.clear()  # a parameter array was replaced: every recording read the old one
             self._state = state
@@ -343,6 +387,6 @@ def _unwrap(result):
 
 
 def _wrap(arrays, shape):
-    """Fresh Tensors of ``arrays``: the program's buffers are overwritten by the next call."""
-    tensors = [Tensor(np.array(a)) for a in arrays]
+    """Tensors of ``arrays``, which must be fresh: the buffers are overwritten by the next call."""
+    tensors = [Tensor(a) for a in arrays]
     return tensors[0] if shape is None else tuple(tensors)

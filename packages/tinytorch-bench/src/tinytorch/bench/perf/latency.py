@@ -9,7 +9,8 @@ others (``timing.py``):
 - ``lenet``: ``tinytorch.nn.models.lenet`` on one 1x28x28 image;
 - ``gpt``: the 2017 milestone's GPT on one 64-token window.
 
-``eager`` calls the module under ``no_grad()``; ``compiled`` calls ``compile(model)``;
+The backend is chosen once around the timing. ``eager`` calls the module under
+``no_grad()``; ``compiled`` calls ``compile(model)`` (which needs no ``no_grad()``);
 ``torch`` is PyTorch eager under ``inference_mode`` on the same weights; ``numpy``
 (mlp only) is the same arithmetic as bare NumPy calls, the floor any NumPy framework
 can reach.
@@ -67,13 +68,11 @@ def _contenders(name, backend, torch):
     model.eval()
     compiled = compile(model)
 
-    def in_backend(fn):
-        def call():
-            with use_backend(backend), no_grad():
-                return fn(x)
-        return call
+    def eager():
+        with no_grad():
+            return model(x)
 
-    cases = {"eager": in_backend(model), "compiled": in_backend(compiled)}
+    cases = {"eager": eager, "compiled": lambda: compiled(x)}  # compiled needs no no_grad()
     if torch is not None:
         net = torch_models.gpt(torch, model) if name == "gpt" else torch_models.sequential(torch, model)
         tx = torch.from_numpy(np.asarray(x.data if isinstance(x, Tensor) else x))
@@ -93,8 +92,9 @@ def run(backend=None, workloads=WORKLOADS, repeats=15, torch=None, on_sample=Non
     backend = backend or get_backend().name
     ms, notes = {}, {}
     for name in workloads:
-        results = timing.interleaved(_contenders(name, backend, torch), repeats, warmup=3,
-                                     on_sample=lambda d, t, n=name: on_sample and on_sample(f"latency {n}", d, t))
+        with use_backend(backend):  # chosen once, outside the timed calls, as a user would
+            results = timing.interleaved(_contenders(name, backend, torch), repeats, warmup=3,
+                                         on_sample=lambda d, t, n=name: on_sample and on_sample(f"latency {n}", d, t))
         ms[name] = {c: m.median_ms for c, m in results.items()}
         notes[name] = {c: m.note for c, m in results.items() if m.note}
     return {"backend": backend, "ms": ms, "notes": {k: v for k, v in notes.items() if v}}
