@@ -68,7 +68,24 @@ def test_benchmark_measures_what_the_events_score():
     loader = DataLoader(TensorDataset(x, y), batch_size=4)
     result = profiler.benchmark(model, loader, warmup=1, runs=5, batch_size=1, throughput_batch=4)
     assert result["accuracy"] == pytest.approx(4 / 6) and result["test_examples"] == 6
-    assert result["model_bytes"] == 64 and result["parameters"] == 16 and result["flops"] == 32
+    assert result["model_bytes"] == 64 and result["stored_values"] == 16 and result["flops"] == 32
     assert result["latency_batch_size"] == 1 and result["throughput_batch_size"] == 4
     assert result["throughput"] > 0 and result["peak_memory_bytes"] >= 64
     assert result["layers"][0]["kind"] == "Linear"
+
+
+
+def test_a_single_logit_model_is_scored_by_its_sign_as_in_training():
+    # One logit per example is a binary classifier: class 1 when the logit is positive,
+    # as the Trainer counts it. Argmax over a single column would call everything class 0.
+    x = np.array([[2.0], [-1.0], [3.0], [-0.5]], dtype=np.float32)
+    y = np.array([1, 0, 1, 1])  # the last one is wrong
+    model = nn.Linear(1, 1, bias=False)
+    model.weight.data[...] = 1.0
+    assert profiler.accuracy(model, DataLoader(TensorDataset(x, y), batch_size=2)) == (0.75, 4)
+
+
+def test_stored_values_count_buffers_too_unlike_num_parameters():
+    model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))  # running mean and variance are buffers
+    assert profiler.stored_values(model) == sum(array.size for array in model.state_dict().values())
+    assert profiler.stored_values(model) > model.num_parameters() == 4 * 3 + 3 + 3 + 3

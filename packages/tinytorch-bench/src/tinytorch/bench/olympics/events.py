@@ -266,7 +266,7 @@ ROWS = (  # a row is shown when both sections have its number (language models h
     ("model bytes", lambda m: m["model_bytes"], "{:,}", False),
     ("KV-cache bytes at full context", lambda m: m["kv_cache_bytes"], "{:,}", False),
     ("peak memory bytes", lambda m: m["peak_memory_bytes"], "{:,}", False),
-    ("parameters", lambda m: m["parameters"], "{:,}", False),
+    ("stored values (parameters, buffers, scales)", lambda m: m["stored_values"], "{:,}", False),
     ("FLOPs per example", lambda m: m["flops"], "{:,}", False),
 )
 

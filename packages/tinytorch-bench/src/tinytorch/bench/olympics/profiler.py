@@ -58,8 +58,9 @@ def model_bytes(model):
     return int(sum(array.nbytes for array in model.state_dict().values()))
 
 
-def num_parameters(model):
-    """Numbers in the state dict (parameters and buffers, int8 ones included)."""
+def stored_values(model):
+    """Numbers the model stores: every array of its state dict (parameters, buffers, int8
+    weights and their scales). ``Module.num_parameters`` counts trainable parameters."""
     return int(sum(array.size for array in model.state_dict().values()))
 
 
@@ -149,19 +150,11 @@ def peak_memory(model, batch):
 
 
 def accuracy(model, loader):
-    """``(fraction right, examples)`` over ``loader``, predicting the argmax class."""
-    was_training = model.training
-    model.eval()
-    right = total = 0
-    try:
-        with no_grad():
-            for x, y in loader:
-                predicted = model(x).data.argmax(axis=-1)
-                right += int((predicted == y.data).sum())
-                total += y.data.size
-    finally:
-        model.train(was_training)
-    return right / max(total, 1), total
+    """``(fraction right, examples)`` over ``loader``, in eval mode, as the Olympics score it
+    (``tasks.ClassifierTask``; a right prediction is ``optim.trainer.count_correct``'s)."""
+    with tasks.Evaluating(model):
+        quality = tasks.ClassifierTask(model, loader, batch_size=1).quality()
+    return quality["accuracy"], quality["test_examples"]
 
 
 def benchmark(model, test_loader, warmup=5, runs=50, batch_size=1, throughput_batch=64, settings=None):
@@ -180,7 +173,7 @@ def benchmark(model, test_loader, warmup=5, runs=50, batch_size=1, throughput_ba
     return {
         **measured,
         "model_bytes": model_bytes(model),
-        "parameters": num_parameters(model),
+        "stored_values": stored_values(model),
         "flops": sum(row.flops for row in layers),
         "peak_memory_bytes": peak_memory(model, example) + measured.get("kv_cache_bytes", 0),
         "layers": layers_as_dicts(layers),

@@ -25,6 +25,7 @@ import numpy as np
 
 from tinytorch.core import no_grad
 from tinytorch.core.data import DataLoader
+from tinytorch.optim.trainer import count_correct
 
 from . import loadgen
 
@@ -69,7 +70,7 @@ class ClassifierTask:
     def quality(self):
         right = total = 0
         for x, y in self.loader:
-            right += int((self.predict(x).argmax(axis=-1) == y.data).sum())
+            right += count_correct(self.predict(x), y.data)  # argmax, or logit > 0 for one logit
             total += y.data.size
         return {"accuracy": right / max(total, 1), "test_examples": total}
 
