@@ -1,7 +1,7 @@
 """The ``tt bench`` commands, added to ``tt`` the way any plugin adds commands.
 
     tt bench ops                      matmul (vs raw NumPy GEMM), conv2d, attention, layer norm
-    tt bench train --json PATH        one training step of mlp, cnn, gpt per backend and PyTorch
+    tt bench train --json PATH        one training step of mlp, cnn, gpt, usergpt per backend and PyTorch
     tt bench generate --json PATH     ms/token: KV cache or not, eager or compiled, and PyTorch
     tt bench latency                  batch-1 forward of mlp, lenet, gpt: eager, compiled, PyTorch
     tt bench overhead [--profile]     the autograd engine's cost per op
@@ -137,7 +137,8 @@ def ops_command(backend_names, repeats, threads, clock, limit, use_torch, json_p
 
 @bench.command("train")
 @backends_option
-@click.option("--workloads", default="mlp,cnn,gpt", show_default=True, help="comma-separated: mlp, cnn, gpt")
+@click.option("--workloads", default=",".join(train_bench.WORKLOADS), show_default=True,
+              help=f"comma-separated: {', '.join(train_bench.WORKLOADS)}")
 @repeats_option
 @threads_option
 @clock_option

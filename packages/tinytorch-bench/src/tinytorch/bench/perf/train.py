@@ -5,6 +5,8 @@
          Linear 400->10; batch 64 of 1x28x28, Adam          (a LeNet)
     gpt  char GPT: 4 layers, d_model 128, 4 heads, context 128, vocabulary 65,
          batch 16, AdamW                                    (the 2017 milestone's shape)
+    usergpt  the same size written as a PyTorch user writes it, through
+         tinytorch.torch; the same code runs in PyTorch     (``usergpt.py``)
 
 Each workload is built once per backend (same seed, so the same weights and batch) and
 once in PyTorch when it is importable, with the same layers and the same maths; then
@@ -27,7 +29,7 @@ from tinytorch.core import Tensor, use_backend
 from tinytorch.core.functional import cross_entropy
 from tinytorch.optim import SGD, Adam, AdamW
 
-from . import kernels, timing
+from . import kernels, timing, usergpt
 
 SEED = 0
 
@@ -171,6 +173,7 @@ WORKLOADS = {
                     "batch 64 of 1x28x28, Adam", tinytorch_cnn, torch_cnn),
     "gpt": Workload("gpt", "char GPT 4 layers, d_model 128, 4 heads, context 128, vocab 65; "
                     "batch 16, AdamW", tinytorch_gpt, torch_gpt),
+    "usergpt": Workload("usergpt", usergpt.DESCRIPTION, usergpt.tinytorch_usergpt, usergpt.torch_usergpt),
 }
 
 
