@@ -124,6 +124,23 @@ def _keeps(needs):
     return needs is None or any(needs)
 
 
+def _layer_norm_inference(x, weight, bias, eps):
+    """Layer norm when no backward will read xhat or rstd: divide by the standard
+    deviation instead of keeping its reciprocal, and scale and shift xhat in place.
+    At batch 1 each pass is a NumPy call of about a microsecond, so fewer is faster."""
+    d = x.shape[-1]
+    xhat = np.subtract(x, np.add.reduce(x, axis=-1, keepdims=True) / d)
+    var = np.add.reduce(np.square(xhat), axis=-1, keepdims=True)
+    var /= d
+    var += eps
+    xhat /= np.sqrt(var, out=var)
+    if weight is not None:
+        xhat *= weight
+    if bias is not None:
+        xhat += bias
+    return xhat
+
+
 def _recorded(ctx, kernel):
     """The ctx of a forward told some input needs a gradient; else a clear error."""
     if ctx is None:
@@ -253,7 +270,9 @@ class FusedBackend(VectorizedBackend):
         """Mean, then variance from the centred values (not E[x^2] - E[x]^2, which loses
         every digit in float32 when the mean is large). Both row reductions are BLAS
         products with ones; the square lives in scratch, and the centred array becomes
-        xhat. With no backward to come, xhat is then scaled and shifted in place."""
+        xhat. With no backward to come, `_layer_norm_inference` does it in fewer passes."""
+        if not _keeps(needs) and all(p is None or p.dtype == x.dtype for p in (weight, bias)):
+            return _layer_norm_inference(x, weight, bias, eps), None
         d = x.shape[-1]
         xhat = np.subtract(x, _sum(x, -1) / d)
         var = _sum(np.multiply(xhat, xhat, out=self.scratch.get("square", xhat.shape, xhat.dtype)), -1)
@@ -261,12 +280,6 @@ class FusedBackend(VectorizedBackend):
         var += eps
         rstd = np.reciprocal(np.sqrt(var, out=var), out=var)
         xhat *= rstd
-        if not _keeps(needs) and all(p is None or p.dtype == xhat.dtype for p in (weight, bias)):
-            if weight is not None:  # no backward will read xhat: finish it in place
-                xhat *= weight
-            if bias is not None:
-                xhat += bias
-            return xhat, None
         if weight is None:
             out = xhat if bias is None else xhat + bias
         else:
