@@ -145,6 +145,8 @@ def backward(root, grad=None, retain_graph=False):
                 continue
             if pg.shape != parent.data.shape:
                 pg = unbroadcast(pg, parent.data.shape)
+            if pg.dtype != parent.data.dtype:  # a gradient has its tensor's dtype, as in PyTorch
+                pg = pg.astype(parent.data.dtype)
             key = id(parent)
             earlier = grads.get(key)
             grads[key] = pg if earlier is None else earlier + pg

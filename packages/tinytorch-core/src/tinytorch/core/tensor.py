@@ -21,12 +21,13 @@ needs an input's values (or its own output's: ``exp``, ``sigmoid``, ``div``, ...
 records that version, and ``backward()`` raises if the tensor changed since.
 
 **Views.** ``reshape``/``view``, ``transpose``/``permute``, slicing, ``expand`` and
-``detach`` return tensors that share memory with their input, as in PyTorch. A view
-keeps its origin and that origin's version at the time (``_base``), and shares its
-version counter. PyTorch can also replay an in-place change into the graph of the other
-tensors sharing the memory; TinyTorch refuses those cases with an error that says what
-to write instead: an in-place op on a view while recording, and an op that uses a view
-(requiring grad) whose base has changed in place since the view was made.
+``detach`` return tensors that share memory with their input, as in PyTorch. Such a
+tensor keeps its origin, the origin's version then, and whether it is a view in the
+graph (``_base``; ``detach``'s result is not), and shares the origin's version counter.
+PyTorch can also replay an in-place change into the graphs of the other tensors that
+share the memory; TinyTorch refuses those cases with an error that says what to write
+instead: an in-place op on a view while recording, and an op that uses a view (one
+that requires grad) whose base has changed in place since the view was made.
 
 Read next: ``autograd.py`` (the engine), then ``backend.py`` (the kernels).
 """
@@ -72,7 +73,7 @@ def _owner(t):
 
 
 def _stale_view(view):
-    base, version = view._base
+    base, version, _ = view._base
     return RuntimeError(
         f"a view of shape {view.shape} is used after its base (shape {base.shape}) was modified in place "
         f"(version {version}, now {base._version}), so its graph is out of date; take the view again after "
@@ -111,7 +112,7 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
             for p in parents:  # a plain loop: any(<genexpr>) costs a generator per op
                 if p.requires_grad:
                     recording = True
-                    if p._base is not None and p._base[1] != p._base[0]._version:
+                    if p._base is not None and p._base[2] and p._base[1] != p._base[0]._version:
                         raise _stale_view(p)
         if not recording:
             out.requires_grad, out._parents, out._backward, out._saved, out._seq = False, (), None, (), 0
@@ -128,7 +129,7 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
         out = Tensor._make(data, (self,), backward, op)
         if np.may_share_memory(data, self.data):
             base = _owner(self)
-            out._base = (base, base._version)
+            out._base = (base, base._version, True)
         return out
 
     def _lift(self, other):
@@ -201,7 +202,7 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
     def detach(self):
         """The same data (shared memory and version counter), cut from the graph."""
         out, base = Tensor(self.data), _owner(self)
-        out._base = (base, base._version)
+        out._base = (base, base._version, False)  # shares memory, but is no view in the graph
         return out
 
     def clone(self):
@@ -269,7 +270,7 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
                 f"{name}: in-place op on a leaf tensor that requires grad; wrap it in no_grad() "
                 "(as optimizers do) or use an out-of-place op"
             )
-        if self._base is not None:
+        if self._base is not None and self._base[2]:
             raise RuntimeError(
                 f"{name}: in-place op on a view (made by indexing, reshape, transpose, expand or "
                 "detach) while autograd records: TinyTorch cannot replay it into the base's graph. "
