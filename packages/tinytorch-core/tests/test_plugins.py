@@ -92,3 +92,38 @@ def test_hookspecs_are_documented():
         if name.startswith("tinytorch_"):
             doc = getattr(hookspecs, name).__doc__
             assert doc and "Called" in doc, f"{name} must say when it is called"
+
+
+
+def test_a_layer_adds_its_own_hookspecs_and_kinds_to_every_host(monkeypatch):
+    # As tinytorch.bench does for "events": the spec module declares its kind, and a host
+    # made before the declaration sees the hook as well as one made after.
+    from tinytorch.core import hookspec
+
+    before = plugins.PluginHost([])
+    specs = types.ModuleType("widget_specs")
+
+    @hookspec
+    def tinytorch_register_widgets(register):
+        """Register widgets. Called once, the first time a widget is looked up."""
+
+    specs.tinytorch_register_widgets = tinytorch_register_widgets
+    provider = types.ModuleType("widget_plugin")
+    provider.tinytorch_register_widgets = hookimpl(specname="tinytorch_register_widgets")(
+        lambda register: register("gear", object))
+    monkeypatch.setattr(plugins, "_SPECS", dict(plugins._SPECS))  # other tests see no widgets
+
+    with pytest.raises(ValueError, match="unknown plugin kind 'widgets'"):
+        before.registry("widgets")
+    plugins.add_hookspecs(specs, {"widgets": "widget"})
+    assert plugins.kinds()["widgets"] == "widget"
+    after = plugins.PluginHost([FakeEntryPoint("widget-dist", "w", provider)])
+    assert list(after.registry("widgets")) == ["gear"]
+    assert list(before.registry("widgets")) == []  # the older host got the spec too
+    with pytest.raises(plugins.UnknownNameError, match="unknown widget 'cog'; installed widgets: gear"):
+        after.lookup("widgets", "cog")
+
+
+def test_a_kind_needs_its_registration_hookspec():
+    with pytest.raises(ValueError, match="has no tinytorch_register_gadgets hookspec"):
+        plugins.add_hookspecs(types.ModuleType("empty_specs"), {"gadgets": "gadget"})
