@@ -20,6 +20,7 @@ from tinytorch.core.data import (
     TensorDataset,
     datasets,
 )
+from tinytorch.core.data.cifar import cifar10
 from tinytorch.core.data.datasets import digits, fashion_mnist, mnist, perceptron, xor
 
 REAL_DATA = os.environ.get("TINYTORCH_DATA")
@@ -72,7 +73,7 @@ def test_hook_registers_every_builtin():
     found = {}
     datasets.tinytorch_register_datasets(register=lambda name, obj: found.setdefault(name, obj))
     assert found == {"perceptron": perceptron, "xor": xor, "digits": digits,
-                     "mnist": mnist, "fashion-mnist": fashion_mnist}
+                     "mnist": mnist, "fashion-mnist": fashion_mnist, "cifar10": cifar10}
 
 
 def test_load_dataset_goes_through_the_plugin_host():
