@@ -13,13 +13,14 @@ needed.
 
 **Which tokens carry the loss.** All of them, the question's as well as the answer's:
 the windows are trained with the same plain cross-entropy over every position as Tiny
-Shakespeare, and the Trainer's loss and per-token accuracy work unchanged. Taking the
-loss on the answer only would need a mask carried through the loss *and* the accuracy
-(the usual ``ignore_index``) in layers shared by every milestone. What it would buy is
-capacity: the model also learns to predict questions, which are unpredictable at their
-first characters. With 210 pairs and a model of a few hundred thousand weights that
-capacity is not what limits memorising the answers (``docs/milestones.md`` has the
-measurement), so the simpler loss stays.
+Shakespeare, and the Trainer's loss and per-token accuracy mean what they mean there.
+Answer-only loss would mark the question's targets with ``ignore_index`` (-100, which
+``nn.CrossEntropyLoss`` skips), but the Trainer's accuracy counts every target, so it
+would report those positions as wrong. What answer-only loss would buy is capacity: the
+model also learns to predict questions, which are unpredictable at their first
+characters. With 210 pairs and 426,496 weights that capacity is not what limits
+memorising the answers (every training answer comes out exactly right, see
+``docs/milestones.md``), so the simpler loss stays.
 
 **The measure.** ``answer_exact_match``: greedy decoding, and an answer counts only if
 its line equals the reference exactly. On the training pairs this measures memorising;
