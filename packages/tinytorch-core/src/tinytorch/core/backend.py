@@ -345,9 +345,14 @@ class _Unresolved:
         return getattr(get_backend(), kernel)
 
 
+def environment_backend():
+    """The backend ``TINYTORCH_BACKEND`` names, or None: the one place that reads it."""
+    return os.environ.get("TINYTORCH_BACKEND") or None
+
+
 def default_backend_name():
     """The backend used when nothing chose one: ``TINYTORCH_BACKEND``, else ``vectorized``."""
-    return os.environ.get("TINYTORCH_BACKEND") or "vectorized"
+    return environment_backend() or "vectorized"
 
 
 active = _Unresolved()

@@ -138,7 +138,7 @@ def _table(title, table):
 
 
 def _prepared(target, batch_size):
-    """``(model, input, backend)`` for a config file or a run directory, via the runner's own steps."""
+    """``(model, input, backend)`` for a config file or a run directory, via bench's one prepare step."""
     from pathlib import Path
 
     import tinytorch.nn as nn
@@ -146,15 +146,13 @@ def _prepared(target, batch_size):
     from tinytorch.core.data import DataLoader
 
     path = Path(target)
-    run_dir = path if path.is_dir() else None
-    config_path = run_dir / "config.yaml" if run_dir else path
-    prepared = prepare(config_path)
-    config, data, model = prepared.config, prepared.data, prepared.model
-    if run_dir and (run_dir / "model.npz").is_file():
-        nn.load(run_dir / "model.npz", model)
-    x, _ = next(iter(DataLoader(data.test, batch_size=batch_size)))
+    prepared = prepare(path / "config.yaml" if path.is_dir() else path)
+    model = prepared.model
+    if path.is_dir() and (path / "model.npz").is_file():
+        nn.load(path / "model.npz", model)
+    x, _ = next(iter(DataLoader(prepared.data.test, batch_size=batch_size)))
     x = x.data if isinstance(x, Tensor) else np.asarray(x)
-    return model.eval(), (x if x.dtype.kind in "iu" else Tensor(x)), config["backend"]
+    return model.eval(), (x if x.dtype.kind in "iu" else Tensor(x)), prepared.config["backend"]
 
 
 @click.command("trace")

@@ -22,13 +22,13 @@ same way: ``tt run`` (``runner.py``), ``tt config validate`` and ``tt profile``
 Read next: ``runner.py``, which trains what this returns.
 """
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 import tinytorch.nn as nn
 from tinytorch.core import plugins, use_backend
+from tinytorch.core.backend import environment_backend
 from tinytorch.core.data import ChecksumError, DatasetNotFoundError, DatasetSplits, load_dataset
 from tinytorch.optim.passes import validate_passes
 
@@ -65,7 +65,7 @@ def resolve_config(config, overrides=(), backend=None):
     """The checked ``Config``: a file with its ``overrides``, a dict as it is; a ``Config`` passes through."""
     if isinstance(config, Config):
         return config
-    env = os.environ.get("TINYTORCH_BACKEND")
+    env = environment_backend()  # core reads TINYTORCH_BACKEND, in one place
     if isinstance(config, dict):  # a config written in code, as check_pass does
         values = {**config, "backend": backend or config.get("backend") or env or "vectorized"}
         return Config(validate(values, source="<config>"), source="<config>")
