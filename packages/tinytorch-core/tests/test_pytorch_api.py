@@ -235,3 +235,10 @@ def test_method_names_for_operators():
     assert a.sub(b).data.tolist() == [-2.0, -2.0] and b.div(a).data.tolist() == [3.0, 2.0]
     assert a.pow(2).data.tolist() == [1.0, 4.0] and a.matmul(b).item() == 11.0
     assert a.clamp(min=1.5).data.tolist() == [1.5, 2.0] and where(a > 1, a, b).data.tolist() == [3.0, 2.0]
+
+
+def test_cross_entropy_refuses_targets_it_would_truncate():
+    logits = _x(2, 3)
+    assert F.cross_entropy(logits, Tensor([0.0, 2.0])).item() == F.cross_entropy(logits, np.array([0, 2])).item()
+    with pytest.raises(TypeError, match="targets must be class indices"):
+        F.cross_entropy(logits, Tensor([0.0, 1.7]))

@@ -79,6 +79,12 @@ def cross_entropy(logits, targets):
     targets = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     if targets.shape != logits.shape[:-1]:
         raise _shape_error("cross_entropy (logits vs targets)", logits.shape, targets.shape)
+    # Tensor([0, 1]) is float32, so whole-number floats are class ids; 1.7 would be truncated silently
+    if targets.dtype.kind not in "iub" and not np.array_equal(targets, np.round(targets)):
+        raise TypeError(
+            f"cross_entropy: targets must be class indices, found non-integer {targets.dtype} values "
+            "(an integer array or .long() tensor of classes is expected)"
+        )
     if targets.size and (targets.min() < 0 or targets.max() >= logits.shape[-1]):
         raise ValueError(
             f"cross_entropy: targets must lie in [0, {logits.shape[-1]}), found "
