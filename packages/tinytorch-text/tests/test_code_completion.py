@@ -5,6 +5,7 @@ import ast
 import pytest
 
 from tinytorch.core.data import load_dataset
+from tinytorch.text import GPT
 from tinytorch.text import code_completion as cc
 
 HEADER = "    def area(self, r):\n"
@@ -45,3 +46,10 @@ def test_the_dataset_has_held_out_functions_to_complete():
     splits = load_dataset("tinytorch-code", block_size=64, windows_per_epoch=8, functions=3)
     assert len(splits.train) == 8 and len(splits.test) > 100
     assert "evaluate" in splits.info
+
+
+def test_the_dashboard_sample_is_a_completed_held_out_function():
+    splits = load_dataset("tinytorch-code", block_size=16, windows_per_epoch=8, functions=1)
+    model = GPT(splits.info["vocab_size"], 16, 1, 2, 16)
+    text = splits.info["sample"](model)
+    assert text.startswith("    def __init__(self, normalized_shape") and text.endswith(("# (parses)", "# (does not parse)"))

@@ -90,7 +90,8 @@ def tinytorch_code(block_size: int = 128, windows_per_epoch: int = 2048, seed: i
                    functions: int | None = None) -> DatasetSplits:
     """The corpus as character windows: random ones of the training files, consecutive
     ones of the held-out files. ``info["evaluate"](model)`` measures the parse rate over
-    the held-out functions (the first ``functions`` of them, or all)."""
+    the held-out functions (the first ``functions`` of them, or all); ``info["sample"]``
+    completes the first of them, for the dashboard."""
     files = corpus()
     train = "".join(files[name] for name in TRAIN_FILES)
     held_out = "".join(files[name] for name in HELD_OUT_FILES)
@@ -100,6 +101,7 @@ def tinytorch_code(block_size: int = 128, windows_per_epoch: int = 2048, seed: i
         "name": "tinytorch-code", "vocab_size": tokenizer.vocab_size, "block_size": block_size,
         "tokenizer": tokenizer, "num_classes": tokenizer.vocab_size, "input_shape": (block_size,),
         "evaluate": lambda model: evaluate(model, tokenizer, prompts, seed),
+        "sample": lambda model: sample(model, tokenizer, prompts[0]),
     }
     return DatasetSplits(
         RandomWindows(tokenizer.encode(train), block_size, windows_per_epoch, seed),
@@ -156,6 +158,16 @@ def parses(header: str, completion: str) -> bool:
     except SyntaxError:
         return False
     return True
+
+
+def sample(model, tokenizer, prompt, seed=0) -> str:
+    """One held-out function as the model completes it: the dashboard's view of training."""
+    before, header = prompt
+    ids = np.array([tokenizer.encode(before)[-model.max_seq_len:]], dtype=np.int64)
+    out = generate(model, ids, COMPLETION_TOKENS, temperature=COMPLETION_TEMPERATURE, seed=seed)
+    completion = tokenizer.decode(out[0, ids.shape[1]:].tolist())
+    verdict = "parses" if parses(header, completion) else "does not parse"
+    return f"{header}{completed_body(header, completion)}# ({verdict})"
 
 
 def evaluate(model, tokenizer, prompts, seed=0) -> dict:
