@@ -6,54 +6,102 @@ qualified, reason) beside the ``baseline`` and ``optimized`` numbers it was scor
 event's entries: qualified runs first, then by score, highest first. A disqualified run
 is listed, below the rest, with its reason, so a failed attempt is visible, not lost.
 
+A run directory is anyone's to edit, so each ``metrics.json`` is read with a size limit
+and every number it must hold is checked; a run that is missing one, holds a string or
+a zero latency, or is not JSON at all is skipped with a note naming its file and the
+problem, and the other runs still rank.
+
 Read next: ``plot.py``.
 """
 
 import json
+import math
 from pathlib import Path
 
 from rich.table import Table
 
+from tinytorch.core.files import read_limited, shorten
+
+MAX_METRICS_BYTES = 10_000_000  # a metrics.json is a few kB; anything near this is not one
+
 
 def collect(runs_dir):
     """``(entries, notes)``: one entry per Olympics run under ``runs_dir`` (runs without an
-    event are not entries); a note for each metrics.json that cannot be read."""
+    event are not entries); a note naming the file and the problem for each run skipped."""
     entries, notes = [], []
     for path in sorted(Path(runs_dir).glob("*/metrics.json")):
         try:
-            metrics = json.loads(path.read_text(encoding="utf-8"))
-            if not metrics.get("event"):
-                continue
-            event, base, opt = metrics["event"], metrics["baseline"], metrics["optimized"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            notes.append(f"{path}: skipped ({type(error).__name__}: {error})")
+            entry = read_entry(path)
+        except (OSError, ValueError, RecursionError) as error:  # one odd run must not hide the others
+            reason = getattr(error, "strerror", None) or ("nested too deeply" if isinstance(error, RecursionError) else error)
+            notes.append(f"{path}: skipped: {shorten(reason, 200)}")
             continue
-        entries.append({
-            "run": path.parent.name,
-            "event": event["name"],
-            "score": event["score"],
-            "qualified": event["qualified"],
-            "reason": event.get("reason", ""),
-            "baseline_accuracy": base["accuracy"],
-            "accuracy": opt["accuracy"],
-            "bytes_ratio": opt["model_bytes"] / base["model_bytes"],
-            "speedup": base["latency_ms"]["p50"] / opt["latency_ms"]["p50"],
-        })
+        if entry is not None:
+            entries.append(entry)
     return entries, notes
 
 
+def read_entry(path):
+    """The leaderboard entry of one run's ``metrics.json``; None for a run without an event.
+
+    Raises ``ValueError`` saying which key is missing or wrong, and what it held.
+    """
+    metrics = json.loads(read_limited(path, MAX_METRICS_BYTES, "metrics.json").decode("utf-8"))
+    if not isinstance(metrics, dict):
+        raise ValueError(f"expected a JSON object, found {type(metrics).__name__}")
+    if not metrics.get("event"):
+        return None
+    return {
+        "run": path.parent.name,
+        # the dataset the run competed on: digits, mnist (vision), tinyshakespeare (language)
+        "track": str(metrics.get("track") or "unknown track (a run from before tracks)"),
+        "event": _get(metrics, str, "event", "name"),
+        "score": _get(metrics, float, "event", "score"),
+        "qualified": _get(metrics, bool, "event", "qualified"),
+        "reason": str(metrics["event"].get("reason", "")),
+        "baseline_accuracy": _get(metrics, float, "baseline", "accuracy"),
+        "accuracy": _get(metrics, float, "optimized", "accuracy"),
+        "bytes_ratio": _get(metrics, float, "optimized", "model_bytes")
+        / _get(metrics, float, "baseline", "model_bytes", positive=True),
+        "speedup": _get(metrics, float, "baseline", "latency_ms", "p50")
+        / _get(metrics, float, "optimized", "latency_ms", "p50", positive=True),
+    }
+
+
+def _get(metrics, kind, *keys, positive=False):
+    """``metrics[k1][k2]...`` checked to be a ``kind`` (a float: any finite number, not a bool)."""
+    value = metrics
+    for depth, key in enumerate(keys):
+        if not isinstance(value, dict) or key not in value:
+            raise ValueError(f"no {'.'.join(keys[: depth + 1])}")
+        value = value[key]
+    where = ".".join(keys)
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"{where}: expected a finite number, found {shorten(json.dumps(value), 40)}")
+        if positive and value <= 0:
+            raise ValueError(f"{where}: expected a number > 0, found {value}")
+        return float(value)
+    if not isinstance(value, kind):
+        raise ValueError(f"{where}: expected {kind.__name__}, found {shorten(json.dumps(value), 40)}")
+    return value
+
+
 def rank(entries):
-    """``{event: [entries best first]}``: qualified before disqualified, then by score."""
+    """``{(track, event): [entries best first]}``: qualified before disqualified, then by score.
+
+    Each track (dataset) ranks apart: a digits MLP and a GPT share no scale.
+    """
     ranked = {}
     for entry in sorted(entries, key=lambda e: (not e["qualified"], -e["score"], e["run"])):
-        ranked.setdefault(entry["event"], []).append(entry)
+        ranked.setdefault((entry["track"], entry["event"]), []).append(entry)
     return dict(sorted(ranked.items()))
 
 
 def tables(ranked):
-    """One rich table per event, best run first."""
-    for event, entries in ranked.items():
-        table = Table(title=f"{event}")
+    """One rich table per track and event, best run first."""
+    for (track, event), entries in ranked.items():
+        table = Table(title=f"{track}: {event}")
         for heading in ("rank", "run", "score", "accuracy", "bytes ratio", "speedup", "status"):
             table.add_column(heading, justify="left" if heading in ("run", "status") else "right")
         for place, e in enumerate(entries, 1):

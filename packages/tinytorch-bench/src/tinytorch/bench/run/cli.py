@@ -199,7 +199,7 @@ def events_command():
 
 
 @main.command("leaderboard")
-@click.argument("runs_dir", default="runs", type=click.Path(file_okay=False))
+@click.argument("runs_dir", default="runs", type=click.Path(file_okay=False, exists=True))
 def leaderboard_command(runs_dir):
     """Rank the Olympics runs in RUNS_DIR (default: runs), event by event."""
     console = Console()
