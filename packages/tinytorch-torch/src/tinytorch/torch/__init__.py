@@ -36,12 +36,12 @@ from tinytorch.core import (  # noqa: F401  (re-exported)
 )
 from tinytorch.core.device import as_dtype as _as_dtype
 
-from . import backends, cuda, nn, optim, utils  # noqa: F401
+from . import accelerator, backends, cuda, nn, optim, utils  # noqa: F401
 from .compile import compile  # noqa: F401
 from .serialization import load, save  # noqa: F401
 
 __all__ = [
-    "Tensor", "arange", "argmax", "as_tensor", "backends", "bool", "cat", "chunk", "compile", "cuda",
+    "Tensor", "accelerator", "arange", "argmax", "as_tensor", "backends", "bool", "cat", "chunk", "compile", "cuda",
     "device", "double", "empty", "empty_like", "enable_grad", "eye", "flatten", "float", "float16",
     "float32", "float64", "from_numpy", "full", "full_like", "half", "int", "int8", "int16", "int32",
     "int64", "is_grad_enabled", "is_tensor", "linspace", "load", "long", "manual_seed", "multinomial",
