@@ -326,3 +326,16 @@ def test_corrupt_download_leaves_nothing_in_the_cache(monkeypatch, tmp_path):
     with pytest.raises(ChecksumError, match=TOY_FILE.digest):
         fetch([TOY_FILE])
     assert list((tmp_path / "cache" / "toy").iterdir()) == []
+
+
+def test_gzip_bomb_is_stopped_at_the_decompressed_limit(monkeypatch, tmp_path):
+    # 8 MB of zeros compress to 8 kB; with the limit at 1 MB the check stops reading early.
+    monkeypatch.setattr(sources, "MAX_GUNZIPPED_BYTES", 2**20)
+    monkeypatch.setenv("TINYTORCH_DATA", str(tmp_path))
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / "bomb.gz").write_bytes(gzip.compress(bytes(8 * 2**20)))
+    file = DataFile("mnist/bomb.gz", "https://example.invalid/bomb.gz", "0" * 32, "md5", gunzipped=True)
+    with pytest.raises(ChecksumError, match="more than 1,048,576 bytes once decompressed; stopped reading"):
+        fetch([file])
+    with pytest.raises(sources.GzipBombError):
+        read_idx(tmp_path / "mnist" / "bomb.gz")

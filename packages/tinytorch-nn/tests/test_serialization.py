@@ -110,3 +110,18 @@ def test_zip_member_that_is_not_an_array_is_refused(tmp_path):
         archive.writestr("weight.txt", "1 2 3")
     with pytest.raises(ValueError, match="odd.npz: member 'weight.txt' is not a NumPy array"):
         nn.load(path)
+
+
+@pytest.mark.parametrize("weight, words", [
+    (np.full((3, 4), np.nan, dtype=np.float32), "'weight' holds 12 NaN or infinite values"),
+    (np.ones((3, 4), dtype=np.complex64), "'weight' has dtype complex64; expected real numbers"),
+    (np.full((3, 4), "w"), "'weight' has dtype <U1; expected real numbers"),
+])
+def test_weights_that_are_not_finite_reals_are_refused_and_the_model_kept(tmp_path, weight, words):
+    path = tmp_path / "m.npz"
+    model = nn.Linear(4, 3)
+    before = model.weight.data.copy()
+    nn.save({"weight": weight, "bias": np.zeros(3, dtype=np.float32)}, path)
+    with pytest.raises(ValueError, match=words):
+        nn.load(path, model)
+    np.testing.assert_array_equal(model.weight.data, before)

@@ -8,6 +8,9 @@ the archive is read with ``allow_pickle=False``, so loading a file can at worst 
 (``os.replace`` is atomic), so a crash mid-write never leaves a half-written checkpoint
 where a good one was.
 
+Loading into a model also checks that every array is real and finite: weights with NaN,
+complex or string values are refused, not loaded silently.
+
 Read next: ``module.py``'s ``load_state_dict``, which checks names and shapes.
 """
 
@@ -41,11 +44,29 @@ def load(path, model=None):
     state = _read(os.fspath(path))
     if model is None:
         return state
+    for name, array in state.items():
+        _check_weight(path, name, array)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as error:
         raise RuntimeError(f"{path}: {error}") from None
     return model
+
+
+WEIGHT_KINDS = {"b": "bool", "i": "int", "u": "unsigned int", "f": "float"}
+
+
+def _check_weight(path, name, array):
+    """Weights are real numbers, all finite: a NaN, complex or string array would load
+    without a word and poison every prediction, so it is refused before the model changes."""
+    if array.dtype.kind not in WEIGHT_KINDS:
+        raise ValueError(
+            f"{path}: {name!r} has dtype {array.dtype}; expected real numbers "
+            f"({', '.join(WEIGHT_KINDS.values())}); the file was not written by tinytorch.nn.save from a model"
+        )
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = int(array.size - np.isfinite(array).sum())
+        raise ValueError(f"{path}: {name!r} holds {bad} NaN or infinite values; expected finite weights")
 
 
 def _read(path):

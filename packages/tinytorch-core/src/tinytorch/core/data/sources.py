@@ -8,7 +8,9 @@ A dataset names the files it needs as `DataFile`s: a path relative to a data roo
 2. ``$TINYTORCH_CACHE/<path>``, by default ``~/.cache/tinytorch/<path>``;
 3. the URL, downloaded into the cache with a short timeout.
 
-Every file is checked against its checksum before use; a download is checked before it
+Every file is checked against its checksum before use, reading a chunk at a time (a
+gzip file is decompressed only up to ``MAX_GUNZIPPED_BYTES``, so a "gzip bomb" placed
+where a dataset file belongs is stopped, not swallowed); a download is checked before it
 is moved into place (temp file + ``os.replace``), so the cache never holds half a file.
 When a file cannot be found or fetched, `DatasetNotFoundError` says which files to put
 where, and where to get them.
@@ -34,6 +36,8 @@ import numpy as np
 from ..files import atomic_write
 
 DOWNLOAD_TIMEOUT = 10  # seconds; offline machines should fail fast, not hang
+MAX_GUNZIPPED_BYTES = 256 * 2**20  # MNIST's largest file is 47 MB decompressed
+CHUNK_BYTES = 2**20
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -97,13 +101,40 @@ def locate(file: DataFile) -> Path | None:
 def _digest(path: str, size: int, mtime_ns: int, algorithm: str, gunzipped: bool) -> str:
     # Keyed on size and mtime so an unchanged file is hashed once per process (MNIST's
     # train images take a quarter of a second to gunzip) but an edited one is re-checked.
-    data = Path(path).read_bytes()
-    if gunzipped:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as err:  # BadGzipFile is an OSError
-            return f"<not a readable gzip file: {err}>"
-    return hashlib.new(algorithm, data).hexdigest()
+    digest = hashlib.new(algorithm)
+    try:
+        for chunk in gunzip_chunks(path) if gunzipped else _chunks(path):
+            digest.update(chunk)
+    except OSError as err:  # BadGzipFile is an OSError
+        return f"<not a readable gzip file: {err}>"
+    except EOFError:
+        return "<a truncated gzip file>"
+    except GzipBombError as err:
+        return f"<{err}>"
+    return digest.hexdigest()
+
+
+class GzipBombError(ValueError):
+    """A gzip file that decompresses to more than ``MAX_GUNZIPPED_BYTES``."""
+
+
+def _chunks(path):
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            yield chunk
+
+
+def gunzip_chunks(path):
+    """The decompressed bytes of the gzip file ``path``, a chunk at a time, stopping with
+    ``GzipBombError`` past ``MAX_GUNZIPPED_BYTES``: a few kB of gzip can expand to
+    gigabytes, so we never decompress more than a real dataset file holds."""
+    total = 0
+    with gzip.open(path, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            total += len(chunk)
+            if total > MAX_GUNZIPPED_BYTES:
+                raise GzipBombError(f"more than {MAX_GUNZIPPED_BYTES:,} bytes once decompressed; stopped reading")
+            yield chunk
 
 
 def verify(path: Path, file: DataFile) -> Path:
@@ -202,7 +233,7 @@ def read_idx(path: Path) -> np.ndarray:
     of dimensions: 0x803 for N x 28 x 28 images, 0x801 for N labels), one big-endian
     uint32 per dimension, then the values in C order.
     """
-    raw = gzip.decompress(Path(path).read_bytes())
+    raw = b"".join(gunzip_chunks(path))
     magic = int.from_bytes(raw[:4], "big")
     if magic >> 8 != 0x08:
         raise ValueError(
