@@ -36,7 +36,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from tinytorch.core.plugins import nearest
+from tinytorch.core.names import check_options
 
 
 def ratios(baseline, optimized):
@@ -76,13 +76,8 @@ class Event:
     def options(self, options=None):
         """``options`` over the defaults, checked; ValueError naming the nearest option."""
         options = dict(options or {})
+        check_options(options, self.defaults, prefix=f"event {self.name}: ")
         for key, value in options.items():
-            if key not in self.defaults:
-                hint = nearest(key, self.defaults)
-                raise ValueError(
-                    f"event {self.name}: unknown option {key!r}; its options are "
-                    f"{', '.join(self.defaults)}" + (f"; did you mean {hint!r}?" if hint else "")
-                )
             number = not isinstance(value, bool) and isinstance(value, (int, float))
             if key == "max_loss_ratio":
                 if not number or value < 1:
