@@ -295,6 +295,8 @@ class Compiled:
         return Compiled(copy.deepcopy(self.target, memo), copy.deepcopy(self.module, memo), self.fallback)
 
     def __call__(self, *inputs, length=None):
+        if isinstance(_backend.active, _Recorder):
+            return self._run_eager(inputs)  # inside another recording: be part of it
         arrays = [x.data if isinstance(x, Tensor) else np.asarray(x) for x in inputs]
         key = self._key(inputs, arrays)
         program = self.programs.get(key)

@@ -13,7 +13,8 @@ most of the time at batch 1. Put it last, after the passes that change the model
 so ``state_dict`` and saving are unchanged) and calls it on a test example until it
 replays, to report whether it does: a forward that does NumPy work outside the
 backend's kernels (a quantized layer) runs eagerly instead, and the report says why.
-A profiler that wraps the layers' ``forward`` to time them sees them run eagerly.
+A profiler that wraps the layers' ``forward`` to time them sees them run eagerly, and
+so does a call with options (a GPT's ``cache=``; ``generate`` compiles its cached step).
 
 Read next: ``tinytorch.core.compile``, the recorder and the checks.
 """
@@ -34,9 +35,11 @@ class CompiledForward:
         self.compiled = compile(type(model).forward.__get__(model), state=model)
         self.eager = type(model).forward.__get__(model)
 
-    def __call__(self, *inputs):
-        if any("forward" in m.__dict__ for m in self.leaves):
-            return self.eager(*inputs)  # a profiler times the layers: let them run
+    def __call__(self, *inputs, **options):
+        # Options (a KV cache) or a profiler timing the layers: run the class's forward.
+        # generate() compiles its own cached step, around this call.
+        if options or any("forward" in m.__dict__ for m in self.leaves):
+            return self.eager(*inputs, **options)
         return self.compiled(*inputs)
 
 
