@@ -207,13 +207,18 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     core composite; otherwise it is written out in Tensor ops. As in PyTorch,
     ``dropout_p`` applies whenever it is non-zero (pass 0.0 in eval mode).
     """
-    d = query.shape[-1]
+    d, tq, tk = query.shape[-1], query.shape[-2], key.shape[-2]
     is_bool = attn_mask is None or _array(attn_mask).dtype == bool
+    if is_causal and tq != tk:
+        # PyTorch aligns the causal mask top-left (query i sees keys 0..i); the core composite
+        # aligns it bottom-right, for a KV cache. Spell PyTorch's out as a boolean mask.
+        causal = np.tril(np.ones((tq, tk), dtype=bool))
+        if is_bool:
+            attn_mask, is_causal = causal if attn_mask is None else causal & _array(attn_mask), False
     if is_bool and not dropout_p and scale is None:
         return _core.scaled_dot_product_attention(query, key, value, attn_mask, is_causal)
     scores = query @ key.transpose(-2, -1) * (1 / math.sqrt(d) if scale is None else scale)
-    tq, tk = query.shape[-2], key.shape[-2]
-    allowed = np.tril(np.ones((tq, tk), dtype=bool), k=tk - tq) if is_causal else None
+    allowed = np.tril(np.ones((tq, tk), dtype=bool)) if is_causal else None
     if attn_mask is not None and is_bool:
         allowed = _array(attn_mask) if allowed is None else allowed & _array(attn_mask)
     elif attn_mask is not None:
