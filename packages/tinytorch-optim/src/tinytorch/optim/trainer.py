@@ -51,13 +51,17 @@ class Trainer:
     """Train ``model`` with ``optimizer`` on ``loss_fn(model(x), y)`` over ``train_loader``'s ``(x, y)``."""
 
     def __init__(self, model, optimizer, loss_fn, train_loader, val_loader=None, scheduler=None,
-                 clip_grad_norm=None, checkpoint_path=None, run=None, progress=None, metric="accuracy"):
+                 clip_grad_norm=None, checkpoint_path=None, run=None, progress=None, metric="accuracy",
+                 checkpoint_meta=None):
         if metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, found {metric!r}")
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.train_loader, self.val_loader, self.scheduler = train_loader, val_loader, scheduler
         self.clip_grad_norm, self.checkpoint_path = clip_grad_norm, checkpoint_path
         self.run, self.progress, self.metric = run, progress, metric
+        # Strings saved in every checkpoint under meta/ (the runner keeps the config there,
+        # so a resume can check it continues the same experiment).
+        self.checkpoint_meta = dict(checkpoint_meta or {})
         self.epoch = 0  # epochs completed
         self.history = []
         self._last_checkpoint = None  # the newest checkpoint written or resumed from
@@ -164,6 +168,7 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "trainer": {"epoch": self.epoch, "rng": json.dumps(nn.init.generator().bit_generator.state)},
             "history": {key: [row[key] for row in self.history] for key in self.history[0]} if self.history else {},
+            "meta": self.checkpoint_meta,
         }
         for name, loader in (("train", self.train_loader), ("val", self.val_loader)):
             if getattr(loader, "epoch", None) is not None:

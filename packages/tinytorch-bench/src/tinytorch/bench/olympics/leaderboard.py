@@ -32,8 +32,8 @@ def collect(runs_dir):
     for path in sorted(Path(runs_dir).glob("*/metrics.json")):
         try:
             entry = read_entry(path)
-        except (OSError, ValueError, RecursionError) as error:  # one odd run must not hide the others
-            reason = getattr(error, "strerror", None) or ("nested too deeply" if isinstance(error, RecursionError) else error)
+        except (OSError, ValueError) as error:  # one odd run must not hide the others
+            reason = getattr(error, "strerror", None) or error
             notes.append(f"{path}: skipped: {shorten(reason, 200)}")
             continue
         if entry is not None:
@@ -46,9 +46,7 @@ def read_entry(path):
 
     Raises ``ValueError`` saying which key is missing or wrong, and what it held.
     """
-    metrics = json.loads(read_limited(path, MAX_METRICS_BYTES, "metrics.json").decode("utf-8"))
-    if not isinstance(metrics, dict):
-        raise ValueError(f"expected a JSON object, found {type(metrics).__name__}")
+    metrics = read_metrics(path)
     if not metrics.get("event"):
         return None
     return {
@@ -66,6 +64,17 @@ def read_entry(path):
         "speedup": _get(metrics, float, "baseline", "latency_ms", "p50")
         / _get(metrics, float, "optimized", "latency_ms", "p50", positive=True),
     }
+
+
+def read_metrics(path):
+    """The JSON object in a run's ``metrics.json``, read with a size limit; ``ValueError`` if none."""
+    try:
+        metrics = json.loads(read_limited(path, MAX_METRICS_BYTES, "metrics.json").decode("utf-8"))
+    except RecursionError:
+        raise ValueError("expected a JSON object, found one nested too deeply") from None
+    if not isinstance(metrics, dict):
+        raise ValueError(f"expected a JSON object, found {type(metrics).__name__}")
+    return metrics
 
 
 def _get(metrics, kind, *keys, positive=False):

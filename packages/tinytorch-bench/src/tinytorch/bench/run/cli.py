@@ -14,13 +14,21 @@ Plugins add their own subcommands: each time ``tt`` starts it calls every
 raises, is recorded by the plugin host and shown by ``tt plugins``; ``tt`` itself keeps
 working. A plugin cannot replace a built-in command.
 
-Expected failures print one clear message and no traceback: a bad config exits with
-status 2, any other run failure with 1, an interrupted run with 130.
+Expected failures print one clear line (or a bad config's list of problems) naming the
+file or option, what was expected and what was found, and no traceback unless ``tt
+--debug`` or ``TINYTORCH_DEBUG=1``: a bad config exits with status 2, a bad option with
+2 (click's usage errors), any other failure (a full or read-only disk, a directory
+another run holds, a checkpoint of another config) with 1, an interrupted run (Ctrl-C
+or SIGTERM) with 130.
 
 Read next: ``runner.py``, which does the work behind ``tt run``.
 """
 
-import json
+import errno
+import math
+import os
+import signal
+import traceback
 import warnings
 from pathlib import Path
 
@@ -34,12 +42,16 @@ from tinytorch.bench import hookspecs  # noqa: F401  (tinytorch_register_command
 from tinytorch.bench.olympics import leaderboard, profiler
 from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import DataLoader
+from tinytorch.core.files import shorten
+from tinytorch.core.names import did_you_mean
 from tinytorch.core.plugins import PluginConflictError, UnknownNameError
 
 from . import runner, sample
 from .cache import load_baseline
 from .config import ConfigError, config_hash, dump_config
 from .prepare import prepare, resolve_config
+from .resume import ResumeError
+from .rundir import RunDirError
 
 
 class TTGroup(click.Group):
@@ -52,19 +64,46 @@ class TTGroup(click.Group):
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx):
+        debug = ctx.params.get("debug") or os.environ.get("TINYTORCH_DEBUG") == "1"
         try:
             return super().invoke(ctx)
         except ConfigError as error:
-            fail("invalid config:\n  " + "\n  ".join(str(p) for p in error.problems), 2)
-        except runner.RunError as error:
-            fail(str(error), error.exit_code)
+            fail("invalid config:\n  " + "\n  ".join(str(p) for p in error.problems), 2, debug)
+        except (runner.RunError, RunDirError, ResumeError) as error:
+            fail(str(error), error.exit_code, debug)
         except (UnknownNameError, PluginConflictError) as error:
-            fail(str(error), 1)
+            fail(str(error), 1, debug)
+        except OSError as error:  # a disk that is full, read-only, or refuses a name
+            fail(os_error_message(error), 1, debug)
+        except KeyboardInterrupt:  # outside training (start-up, benchmarking): nothing was committed
+            fail("interrupted; no results were written (a run directory holds results only "
+                 "once its metrics.json exists)", 130, debug)
 
 
-def fail(message, code):
+def fail(message, code, debug=False):
+    """One line (or one config's list of problems) and an exit code; the traceback only with --debug."""
+    if debug:
+        traceback.print_exc()
     click.echo(f"error: {message}", err=True)
     raise click.exceptions.Exit(code)
+
+
+OS_HINTS = {  # errno -> what to do about it
+    errno.ENOSPC: "the disk is full; free some space or choose another --out",
+    errno.EDQUOT: "the disk quota is used up; free some space or choose another --out",
+    errno.EFBIG: "the file is too large for this file system; choose another --out",
+    errno.EROFS: "the file system is read-only; choose another --out",
+    errno.EACCES: "permission denied; choose a directory you can write to with --out",
+    errno.ENAMETOOLONG: "a name is too long for the file system; shorten name: in the config or --out",
+    errno.ENOTDIR: "a part of the path is a file, not a directory; choose another --out",
+}
+
+
+def os_error_message(error):
+    """``path: what the system said; what to do`` for an OSError, with the path cut short."""
+    where = shorten(error.filename) + ": " if error.filename else ""
+    hint = OS_HINTS.get(error.errno, "")
+    return f"{where}{error.strerror or error}" + (f"; {hint}" if hint else "")
 
 
 def add_plugin_commands(group):
@@ -82,7 +121,8 @@ def add_plugin_commands(group):
 
 
 @click.group(cls=TTGroup)
-def main():
+@click.option("--debug", is_flag=True, help="show the traceback of an error (also TINYTORCH_DEBUG=1)")
+def main(debug):
     """TinyTorch: train, optimize and measure models from YAML experiment configs."""
 
 
@@ -96,9 +136,24 @@ SET_HELP = "override a config key, e.g. --set train.optimizer.lr=0.01 (repeatabl
 @click.option("--out", type=click.Path(file_okay=False), help="run directory [default: runs/<name>-<time>/]")
 @click.option("--resume", type=click.Path(dir_okay=False, exists=True),
               help="continue a stopped run from its checkpoint.npz (use with the same --out)")
-def run(config, overrides, backend, out, resume):
+@click.option("--overwrite", is_flag=True, help="replace the run already in --out")
+def run(config, overrides, backend, out, resume, overwrite):
     """Train and evaluate the experiment in CONFIG and write its run directory."""
-    runner.run(config, overrides, backend=backend, out=out, resume=resume, console=Console())
+    if backend is not None and backend not in plugins.registry("backends"):
+        installed = list(plugins.registry("backends"))
+        raise click.BadParameter(f"unknown backend {shorten(repr(backend))}; installed: {', '.join(installed)}"
+                                 f"{did_you_mean(backend, installed)}", param_hint="--backend")
+    # SIGTERM (a scheduler, `kill`) stops a run exactly as Ctrl-C does: a message, the resume command.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        runner.run(config, overrides, backend=backend, out=out, resume=resume, console=Console(),
+                   overwrite=overwrite)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 @main.group("config")
@@ -160,7 +215,10 @@ def profile_command(target, overrides):
     console = Console()
     path = Path(target)
     if path.is_dir() and (path / "metrics.json").is_file():
-        metrics = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
+        try:
+            metrics = leaderboard.read_metrics(path / "metrics.json")
+        except ValueError as error:
+            raise runner.RunError(f"{path / 'metrics.json'}: {error}") from None
         if "optimized" in metrics:
             for section in ("baseline", "optimized"):
                 console.print(profiler.layer_table(metrics[section], f"{path.name}: {section}"))
@@ -173,7 +231,10 @@ def profile_command(target, overrides):
     prepared = prepare(config_path, overrides)
     config, data, model = prepared.config, prepared.data, prepared.model
     if path.is_dir():
-        nn.load(path / "model.npz", model)
+        try:
+            nn.load(path / "model.npz", model)
+        except (ValueError, RuntimeError) as error:  # truncated, or another model's weights
+            raise runner.RunError(f"cannot load the run's weights: {error}") from None
         weights = f"weights from {path / 'model.npz'}"
     elif load_baseline(config_hash(config), model) is not None:
         weights = "weights of the cached baseline"
@@ -215,15 +276,29 @@ def leaderboard_command(runs_dir):
 
 @main.command("generate")
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
-@click.option("--prompt", default="\n", show_default="a newline", help="the text to continue")
+@click.option("--prompt", default="\n", show_default="a newline", help="the text to continue",
+              callback=lambda ctx, param, value: _non_empty(value))
 @click.option("--tokens", default=200, show_default=True, type=click.IntRange(min=0), help="new tokens to generate")
 @click.option("--temperature", default=0.8, show_default=True, type=float,
+              callback=lambda ctx, param, value: _finite(value),
               help="below 1 sharper, above 1 wilder; <= 0 is greedy (always the likeliest token)")
 @click.option("--top-k", type=click.IntRange(min=1), help="sample only from the k likeliest tokens")
 @click.option("--seed", type=int, help="make the sample repeatable")
 def generate_command(run_dir, prompt, tokens, temperature, top_k, seed):
     """Continue PROMPT with the text model trained in RUN_DIR (a `tt run --out` directory)."""
     click.echo(sample.sample(run_dir, prompt, tokens, temperature, top_k, seed))
+
+
+def _non_empty(prompt):
+    if not prompt:
+        raise click.BadParameter("expected at least one character to continue, found an empty prompt")
+    return prompt
+
+
+def _finite(number):
+    if not math.isfinite(number):
+        raise click.BadParameter(f"expected a finite number, found {number}")
+    return number
 
 
 TTGroup.builtin_commands = dict(main.commands)

@@ -8,16 +8,16 @@ A run directory (``runs/<name>-<YYYYmmdd-HHMMSS>/`` unless ``--out`` says otherw
 - ``report.md``: the same numbers for people;
 - ``checkpoint.npz``: the Trainer's per-epoch checkpoint, to resume from.
 
-Every file is written to a temporary name beside its target and renamed over it
-(``os.replace`` is atomic), so a run stopped half-way never leaves half a file, and the
-four result files are written only at the end, so stopping a run rewritten into an old
-directory leaves the old results whole.
+The directory belongs to one run (``rundir.py``: a lock, and no silent reuse). Every
+file is written to a temporary name beside its target and renamed over it (``os.replace``
+is atomic), so a run stopped half-way never leaves half a file; and the four result files
+are committed as one set, ``metrics.json`` last, so a directory with a ``metrics.json``
+holds one run's whole results and one without holds none.
 
 Read next: ``cache.py``, which keeps trained baselines between runs.
 """
 
 import json
-import time
 from pathlib import Path
 
 from rich.console import Group
@@ -29,31 +29,21 @@ from tinytorch.core.files import write_text
 
 from .config import dump_config
 
-RUNS_DIR = "runs"
-
-
-def new_run_dir(name, out=None):
-    """``out`` (created if missing), else a fresh ``runs/<name>-<time>/`` that no run uses yet."""
-    if out is not None:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        return Path(out)
-    stem = Path(RUNS_DIR) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    for suffix in ("", *(f"-{i}" for i in range(2, 1000))):
-        try:
-            (path := Path(f"{stem}{suffix}")).mkdir(parents=True)
-            return path
-        except FileExistsError:  # two runs in the same second: never share a directory
-            continue
-    raise FileExistsError(f"{stem}: too many runs with this name in one second")
-
 
 def write_run_files(out_dir, config, metrics, model):
-    """The four result files (``nn.save`` writes the weights atomically too)."""
+    """The four result files, committed as one set: ``metrics.json`` is the marker.
+
+    Each file is written atomically, but a stop between two of them would leave a new
+    ``model.npz`` beside an old ``metrics.json``. So the old marker goes first and the new
+    one comes last: a directory with a ``metrics.json`` holds a whole set of one run's
+    results, and one without it holds no results (whatever else is there is unfinished).
+    """
     out_dir = Path(out_dir)
+    (out_dir / "metrics.json").unlink(missing_ok=True)
     nn.save(model, out_dir / "model.npz")
     write_text(out_dir / "config.yaml", dump_config(config))
-    write_text(out_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     write_text(out_dir / "report.md", report_markdown(config, metrics, model))
+    write_text(out_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
 
 
 # -- for people ---------------------------------------------------------------------------

@@ -50,10 +50,11 @@ from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import DataLoader
 from tinytorch.optim.passes import PassContext, apply_passes
 
-from . import dashboard, manifest, plot
+from . import dashboard, manifest, plot, rundir
+from . import resume as resuming
 from .cache import baseline_paths, load_baseline, store_baseline
 from .config import config_hash
-from .outputs import new_run_dir, results_table, write_run_files
+from .outputs import results_table, write_run_files
 from .prepare import RunError, prepare, seed_everything
 from .progress import RichProgress
 from .schema import OPTIMIZERS
@@ -84,38 +85,38 @@ class RunResult:
     model: nn.Module
 
 
-def run(config_path, overrides=(), backend=None, out=None, resume=None, console=None):
+def run(config_path, overrides=(), backend=None, out=None, resume=None, console=None, overwrite=False):
     """Train and evaluate the experiment at ``config_path``; write its run directory.
 
     ``overrides`` are ``"key.path=value"`` strings, as ``tt run --set`` takes. ``backend``
     beats the config's ``backend:``; ``TINYTORCH_BACKEND`` applies only when neither
     names one. ``out`` is the run directory (default ``runs/<name>-<time>/``). ``resume``
-    is a ``checkpoint.npz`` written by an earlier, stopped run of the same config.
-    ``console`` is the rich Console to print to (default: standard output).
+    is a ``checkpoint.npz`` written by an earlier, stopped run of the same config
+    (``resume.py`` says which keys may differ). ``out`` must be new or empty unless
+    resuming or ``overwrite`` (``rundir.py``). ``console`` is the rich Console to print to
+    (default: standard output).
     """
     started = time.perf_counter()
     console = console or Console()
     prepared = prepare(config_path, overrides, backend)  # every check passed, nothing written yet
     config, data, model = prepared.config, prepared.data, prepared.model
-    run = Run(config["name"], config, new_run_dir(config["name"], out), config_hash(config))
-    try:
-        with use_backend(config["backend"]):
-            notify("tinytorch_run_start", console, run=run)
-            trainer = make_trainer(run, model, data)
-            progress = dashboard.choose(config, model, data.info, console)  # None: the plain bar
-            record = train_baseline(run, trainer, console, resume, progress)
-            metrics = evaluate_baseline(run, trainer, record)
-            if "evaluate" in data.info:  # the dataset's own measures, e.g. TinyTalks' exact match
-                metrics.update(data.info["evaluate"](model))
-            if config["passes"] or config["event"]:
-                model = compete(run, trainer, data.info, metrics, console)
-            if "tokenizer" in data.info:  # what `tt generate` needs besides the model
-                data.info["tokenizer"].save(run.out_dir / "tokenizer.json")
-            finish(run, model, metrics, started, console)
-    except BaseException:
-        if not any(run.out_dir.iterdir()):  # failed before writing anything: leave no litter
-            run.out_dir.rmdir()
-        raise
+    changes = resuming.check(resume, config) if resume is not None else {}
+    with rundir.claim(config["name"], out, resume, overwrite) as out_dir, use_backend(config["backend"]):
+        run = Run(config["name"], config, out_dir, config_hash(config))
+        notify("tinytorch_run_start", console, run=run)
+        trainer = make_trainer(run, model, data)
+        progress = dashboard.choose(config, model, data.info, console)  # None: the plain bar
+        record = train_baseline(run, trainer, console, resume, progress, changes)
+        metrics = evaluate_baseline(run, trainer, record)
+        if changes:  # config.yaml holds the new values; say what the checkpoint had
+            metrics["resumed_with_changes"] = {key: list(pair) for key, pair in changes.items()}
+        if "evaluate" in data.info:  # the dataset's own measures, e.g. TinyTalks' exact match
+            metrics.update(data.info["evaluate"](model))
+        if config["passes"] or config["event"]:
+            model = compete(run, trainer, data.info, metrics, console)
+        if "tokenizer" in data.info:  # what `tt generate` needs besides the model
+            data.info["tokenizer"].save(run.out_dir / "tokenizer.json")
+        finish(run, model, metrics, started, console)
     return RunResult(run, metrics, model)
 
 
@@ -150,6 +151,7 @@ def make_trainer(run, model, data):
         clip_grad_norm=train["clip_grad_norm"],
         checkpoint_path=run.out_dir / "checkpoint.npz",
         run=run,
+        checkpoint_meta=resuming.meta(run.config),
     )
 
 
@@ -174,7 +176,7 @@ def make_schedule(optimizer, schedule, epochs, batches_per_epoch):
 # -- 3. training, or the cached baseline ---------------------------------------------------
 
 
-def train_baseline(run, trainer, console, resume=None, progress=None):
+def train_baseline(run, trainer, console, resume=None, progress=None, changes=None):
     """Train as the config says, or reuse the cached baseline; return the training record.
 
     ``progress`` draws the training (``dashboard.Dashboard`` for text models); by default a
@@ -182,7 +184,10 @@ def train_baseline(run, trainer, console, resume=None, progress=None):
 
     The record is ``{"history", "seconds", "reused", "cache"}``: the Trainer's per-epoch
     metrics, the training time, and whether (and where) the cache supplied the weights.
+    ``changes`` are the keys a resumed run changed (``resume.check``): applied, and then
+    the result is not cached, since this config alone did not produce it.
     """
+    changes = changes or {}
     cache = str(baseline_paths(run.config_hash)[0])
     if resume is None and (record := reuse_baseline(run, trainer.model, console)):
         return {**record, "reused": True, "cache": cache}
@@ -191,7 +196,9 @@ def train_baseline(run, trainer, console, resume=None, progress=None):
             trainer.resume(resume)
         except (OSError, ValueError, RuntimeError, KeyError) as error:
             raise RunError(f"cannot resume from {resume}: {error}") from None
-        console.print(escape(f"resuming after epoch {trainer.epoch} from {resume}"))
+        resuming.apply(trainer, changes)
+        console.print(escape(f"resuming after epoch {trainer.epoch} from {resume}"
+                             + "".join(f"; {key} {old} -> {new}" for key, (old, new) in changes.items())))
     epochs = run.config["train"]["epochs"]
     start = time.perf_counter()
     with progress or RichProgress(console) as progress:
@@ -205,6 +212,9 @@ def train_baseline(run, trainer, console, resume=None, progress=None):
         finally:
             trainer.progress = None
     record = {"history": history, "seconds": time.perf_counter() - start}
+    if changes:
+        console.print(escape(f"not cached as this config's baseline: resumed with {', '.join(changes)} changed"))
+        return {**record, "reused": False, "cache": None}
     store_baseline(run.config_hash, trainer.model, record)
     return {**record, "reused": False, "cache": cache}
 
