@@ -6,8 +6,9 @@
         result = check_pass(MyPass, {"threshold": 0.05})
         assert result.accuracy_after > 0.9 * result.accuracy_before
 
-``check_pass`` builds a small model from a config section, trains it briefly on real
-data, and then follows the runner's steps and the pass contract
+``check_pass`` builds a small model from a config section through the same prepare
+step as ``tt run`` (``run/prepare.py``), trains it briefly on real data, and then
+follows the runner's steps and the pass contract
 (``tinytorch_register_passes``): ``validate`` on the untrained model, ``apply`` on a copy
 of the trained one, with the same ``PassContext`` (loaders, info, config, ``finetune``)
 ``tt run`` gives. On the way it checks what a config author relies on:

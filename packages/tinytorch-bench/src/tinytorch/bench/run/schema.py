@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 
 import tinytorch.optim as optim
-from tinytorch.bench.hookspecs import KINDS as _BENCH_KINDS  # noqa: F401  (declares the "events" kind)
+from tinytorch.bench import hookspecs  # noqa: F401  (declares the "events" kind installed_names lists)
 from tinytorch.core import plugins
 from tinytorch.core.files import shorten
 from tinytorch.core.names import did_you_mean, unknown_option
