@@ -89,6 +89,17 @@ class PluginInfo:
     module: object = None
     error: str = ""  # why it is broken, if it is
     registers: dict = field(default_factory=dict)  # kind -> [names]
+    failed_hooks: dict = field(default_factory=dict)  # hook name -> what it raised
+
+    def hook_failed(self, hook_name, error):
+        """Record ``hook_name`` raising ``error``; True the first time that hook fails.
+
+        Each failing hook is kept, so a plugin with two broken hooks reports both."""
+        first = hook_name not in self.failed_hooks
+        if first:
+            self.failed_hooks[hook_name] = f"{hook_name} raised {type(error).__name__}: {error}"
+            self.error = "; ".join(self.failed_hooks.values())
+        return first
 
 
 def normalize(dist_name):
@@ -123,12 +134,23 @@ class PluginHost:
         self.plugins = {}  # plugin name -> PluginInfo
         self._registries = {}
         self._conflicts = {}
-        allowed = allowed_distributions()
+        allowed, installed = allowed_distributions(), set()
         for ep in installed_entry_points() if entry_points is None else entry_points:
             dist = normalize(ep.dist.name) if ep.dist else "unknown"
+            installed.add(dist)
             if allowed is not None and dist not in allowed:
                 continue
             self._load(ep, dist, ep.dist.version if ep.dist else "")
+        if allowed is not None:
+            self._warn_missing(allowed, installed)
+
+    @staticmethod
+    def _warn_missing(allowed, installed):
+        """TINYTORCH_PLUGINS naming a distribution that is not installed is most likely a typo."""
+        for dist in sorted(allowed - BUILTIN_DISTRIBUTIONS - installed):
+            warnings.warn(f"TINYTORCH_PLUGINS names {dist!r}, which is not an installed tinytorch plugin "
+                          f"(installed: {', '.join(sorted(installed)) or 'none'}){did_you_mean(dist, installed)}",
+                          RuntimeWarning, stacklevel=3)
 
     def _load(self, ep, dist, version):
         info = PluginInfo(name=ep.name, dist=dist, version=version)
@@ -173,8 +195,7 @@ class PluginHost:
                 impl.function(**{name: kwargs[name] for name in impl.argnames})
             except Exception as error:
                 info = self.plugins[impl.plugin_name]
-                if not info.error:
-                    info.error = f"{hook_name} raised {type(error).__name__}: {error}"
+                if info.hook_failed(hook_name, error):  # warned once per hook, not once per call
                     warnings.warn(f"plugin {impl.plugin_name!r} failed in {hook_name} "
                                   f"({type(error).__name__}: {error}); carrying on without it",
                                   RuntimeWarning, stacklevel=2)
@@ -205,7 +226,7 @@ class PluginHost:
             try:
                 impl.function(register=register)
             except Exception as error:
-                info.error = f"tinytorch_register_{kind} raised {type(error).__name__}: {error}"
+                info.hook_failed(f"tinytorch_register_{kind}", error)
         return dict(sorted(found.items())), conflicts
 
     def conflicts(self, kind):
