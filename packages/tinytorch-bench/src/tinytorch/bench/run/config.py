@@ -12,7 +12,8 @@
 3. apply ``--set key.path=value`` overrides, each value read as YAML so ``3``, ``0.1``,
    ``true``, ``[1, 2]`` and ``{name: x}`` keep their types (``passes.0.sparsity=0.5``
    reaches into a list);
-4. validate against the schema and fill in defaults (see ``schema.py``).
+4. validate against the schema, plugin names and options included, and fill in
+   defaults (``schema.validate``: the one check a config passes).
 
 Along the way we remember where each key came from (an ``Origin``: file and line, or
 the ``--set`` that set it), and keep it with the values: the result is a ``Config``, a
