@@ -1,5 +1,7 @@
 """`tt generate` on a tiny trained run: samples, repeatability, and the errors a user meets."""
 
+import shutil
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -99,3 +101,22 @@ def test_a_corrupt_tokenizer_file(run_dir, tmp_path):
 def test_bad_options_are_usage_errors(run_dir):
     assert tt("generate", run_dir, "--top-k", 0).exit_code == 2
     assert tt("generate", run_dir, "--tokens", -1).exit_code == 2
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--prompt", ""), "Invalid value for '--prompt': expected at least one character to continue, found an empty prompt"),
+    (("--temperature", "nan"), "Invalid value for '--temperature': expected a finite number, found nan"),
+    (("--temperature", "inf"), "Invalid value for '--temperature': expected a finite number, found inf"),
+])
+def test_an_empty_prompt_or_a_temperature_that_is_not_finite_is_one_line(run_dir, args, words):
+    result = CliRunner().invoke(main, ["generate", str(run_dir), *args])
+    assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
+
+
+def test_a_tokenizer_smaller_than_the_model_vocabulary_is_refused(run_dir, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    CharTokenizer("abc").save(copy / "tokenizer.json")
+    result = tt("generate", copy, "--tokens", 5)
+    assert result.exit_code == 1
+    assert "tokenizer.json: expected a tokenizer of at least 65 tokens (the model's vocabulary), found 3" in result.output

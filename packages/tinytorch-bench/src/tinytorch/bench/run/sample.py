@@ -52,6 +52,11 @@ def load_run(run_dir):
     config, model = prepared.config, prepared.model
     if not hasattr(model, "generate"):
         raise RunError(f"model {config['model']['name']!r} of {run_dir} has no generate(); it does not write text")
+    model_vocab = getattr(model, "vocab_size", None)
+    if model_vocab is not None and tokenizer.vocab_size < model_vocab:  # it could write ids nobody can read
+        raise RunError(
+            f"{run_dir / 'tokenizer.json'}: expected a tokenizer of at least {model_vocab} tokens (the "
+            f"model's vocabulary), found {tokenizer.vocab_size}; the file belongs to another run")
     try:
         nn.load(run_dir / "model.npz", model)
     except (OSError, ValueError, RuntimeError) as error:
