@@ -30,6 +30,8 @@ def pick_keep(op, keepdim, keepdims):
 
 def normalize(dim, ndim, op="dim"):
     """``dim`` as an index in ``range(ndim)``; a 0-d tensor accepts ``0`` and ``-1``, as in PyTorch."""
+    if dim.__class__ is int and -ndim <= dim < ndim:  # the common case, first: this runs on every op
+        return dim + ndim if dim < 0 else dim
     if not isinstance(dim, int) or isinstance(dim, bool):
         dim = _as_int(dim, op)
     bound = max(ndim, 1)
@@ -45,8 +47,9 @@ def normalize_all(dims, ndim, op="dim"):
     """A tuple of distinct dimensions; ``None`` means all of them."""
     if dims is None:
         return tuple(range(ndim))
-    dims = dims if isinstance(dims, (tuple, list)) else (dims,)
-    out = tuple(normalize(d, ndim, op) for d in dims)
+    if not isinstance(dims, (tuple, list)):
+        return (normalize(dims, ndim, op),) if ndim else ()
+    out = tuple([normalize(d, ndim, op) for d in dims])  # a list comprehension: no generator per call
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: dimension repeated in {tuple(dims)}")
     return out if ndim else ()

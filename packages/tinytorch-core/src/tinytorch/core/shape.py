@@ -52,11 +52,17 @@ class ShapeOps:
 
     def permute(self, *dims_):
         """Reorder all the dimensions: ``x.permute(0, 2, 1)``."""
-        order = dims.normalize_all(_sizes(dims_), self.ndim, "permute")
-        if len(order) != self.ndim:
-            raise ValueError(f"permute: {len(order)} dims given for a tensor of shape {self.shape}")
-        inverse = tuple(sorted(range(len(order)), key=order.__getitem__))  # np.argsort costs ~10x more on a tuple
-        return self._view(self.data.transpose(order), lambda g: (g.transpose(inverse),), "permute")
+        order = _sizes(dims_)
+        if sorted(order) != list(range(self.ndim)):  # not already spelt as a permutation of 0..ndim-1
+            order = dims.normalize_all(order, self.ndim, "permute")
+            if len(order) != self.ndim:
+                raise ValueError(f"permute: {len(order)} dims given for a tensor of shape {self.shape}")
+        return self._permuted(tuple(order))
+
+    def _permuted(self, order, inverse=None):
+        if inverse is None:
+            inverse = tuple(sorted(range(len(order)), key=order.__getitem__))  # np.argsort costs ~10x more on a tuple
+        return self._view(self.data.transpose(order), lambda g: (g.transpose(inverse),), "permute", shares=True)
 
     def transpose(self, dim0, dim1):
         """Swap two dimensions, as ``torch.transpose``; ``permute`` takes a whole order."""
@@ -64,7 +70,8 @@ class ShapeOps:
         if order:
             a, b = dims.normalize(dim0, self.ndim, "transpose"), dims.normalize(dim1, self.ndim, "transpose")
             order[a], order[b] = b, a
-        return self.permute(order)
+        order = tuple(order)
+        return self._permuted(order, inverse=order)  # a swap undoes itself
 
     swapaxes = transpose
 

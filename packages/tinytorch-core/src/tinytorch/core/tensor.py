@@ -124,12 +124,14 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
             out._saved.append((out, 0))
         return out
 
-    def _view(self, data, backward, op):
+    def _view(self, data, backward, op, shares=None):
         """``_make`` for a result that may be a NumPy view of this tensor's memory (see "Views")."""
         out = Tensor._make(data, (self,), backward, op)
-        if np.may_share_memory(data, self.data):
-            base = _owner(self)
-            out._base = (base, base._version, True)
+        # NumPy gives a view the owner of the memory as .base; a copy has another base, or none
+        base = getattr(data, "base", None)
+        if shares or (base is not None and (base is self.data or base is self.data.base)):
+            owner = _owner(self)
+            out._base = (owner, owner._version, True)
         return out
 
     def _lift(self, other):
