@@ -54,10 +54,6 @@ def test_random_creation_gives_pytorchs_shapes_and_dtypes(make):
     assert ours.shape == tuple(theirs.shape) and same_dtype(ours, theirs)
 
 
-def _pair(array):
-    return tt.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
-
-
 FUNCTIONS = [
     ("cat", lambda lib, a, b: lib.cat([a, b], dim=1)),
     ("cat negative dim", lambda lib, a, b: lib.cat([a, b], dim=-1)),
@@ -78,17 +74,10 @@ FUNCTIONS = [
 
 
 @pytest.mark.parametrize("name,fn", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
-def test_functions_match_pytorch_with_gradients(name, fn):
+def test_functions_match_pytorch_with_gradients(parity, name, fn):
     rng = np.random.default_rng(0)
-    (a, ta), (b, tb) = _pair(rng.standard_normal((2, 3, 4))), _pair(rng.standard_normal((2, 3, 4)))
-    ours, theirs = fn(tt, a, b), fn(torch, ta, tb)
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
-    g = rng.standard_normal(tuple(theirs.shape))
-    ours.backward(tt.tensor(g)), theirs.backward(torch.tensor(g))
-    for x, tx in ((a, ta), (b, tb)):
-        expected = np.zeros(x.shape) if tx.grad is None else tx.grad.numpy()
-        got = np.zeros(x.shape) if x.grad is None else x.grad.data
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    arrays = [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4))]
+    parity.check(lambda a, b: fn(tt, a, b), lambda a, b: fn(torch, a, b), arrays)
 
 
 def test_argmax_and_topk_indices():

@@ -1,8 +1,8 @@
 """tinytorch.torch.nn against PyTorch: every public layer, loss and functional, forward and gradient.
 
 Each case runs the same inputs (and, for layers, the same weights, copied from
-TinyTorch's module into PyTorch's) through both, backpropagates the same random
-upstream gradient, and compares outputs, input gradients and parameter gradients:
+TinyTorch's module into PyTorch's) through both with the suite's ``parity.check``
+(``conftest.py``), and compares outputs, input gradients and parameter gradients:
 float64 to ~1e-12, float32 to float32 rounding. Hypothesis draws shapes and dims for
 the elementwise, softmax, normalisation and loss functions.
 """
@@ -32,24 +32,10 @@ def close(ours, theirs, dtype, what=""):
     np.testing.assert_allclose(ours, theirs, err_msg=what, **TOL[dtype])
 
 
-def pair(array, grad=True):
-    return tt.tensor(array, requires_grad=grad), torch.tensor(array, requires_grad=grad)
-
-
-def compare(ours_fn, theirs_fn, arrays, dtype, seed=0, grad=True):
-    """Run both on the same float arrays; compare the output and every input's gradient."""
-    arrays = [np.asarray(a, dtype) for a in arrays]
-    ours_in, theirs_in = zip(*[pair(a, grad) for a in arrays])
-    ours, theirs = ours_fn(*ours_in), theirs_fn(*theirs_in)
-    close(ours, theirs, dtype, "forward")
-    if not grad:
-        return ours, theirs
-    g = np.random.default_rng(seed).standard_normal(theirs.shape).astype(dtype)
-    ours.backward(tt.tensor(g))
-    theirs.backward(torch.tensor(g))
-    for i, (a, b) in enumerate(zip(ours_in, theirs_in)):
-        close(a.grad, b.grad, dtype, f"gradient of input {i}")
-    return ours, theirs
+def compare(parity, ours_fn, theirs_fn, arrays, dtype, seed=0, grad=True):
+    """The shared ``parity.check`` on float arrays of ``dtype``: output and every input's gradient."""
+    parity.check(ours_fn, theirs_fn, [np.asarray(a, dtype) for a in arrays], grad=grad, seed=seed,
+                 tolerance=TOL[dtype])
 
 
 def rand(shape, seed=0):
@@ -75,17 +61,17 @@ shapes = st.lists(st.integers(1, 5), min_size=1, max_size=4).map(tuple)
 @pytest.mark.parametrize("name,ours,theirs", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
 @settings(max_examples=15, deadline=None)
 @given(shape=shapes, seed=st.integers(0, 2**16))
-def test_activations(name, ours, theirs, dtype, shape, seed):
-    compare(ours, theirs, [rand(shape, seed) * 3], dtype, seed)
+def test_activations(parity, name, ours, theirs, dtype, shape, seed):
+    compare(parity, ours, theirs, [rand(shape, seed) * 3], dtype, seed)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
 @settings(max_examples=20, deadline=None)
 @given(shape=shapes, data=st.data())
-def test_softmax_family_over_any_dim(fn, dtype, shape, data):
+def test_softmax_family_over_any_dim(parity, fn, dtype, shape, data):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
-    compare(lambda x: getattr(F, fn)(x, dim=dim), lambda x: getattr(TF, fn)(x, dim=dim), [rand(shape) * 4], dtype)
+    compare(parity, lambda x: getattr(F, fn)(x, dim=dim), lambda x: getattr(TF, fn)(x, dim=dim), [rand(shape) * 4], dtype)
 
 
 ACTIVATION_MODULES = [
@@ -99,8 +85,8 @@ ACTIVATION_MODULES = [
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("ours,theirs", ACTIVATION_MODULES, ids=[type(a).__name__ for a, _ in ACTIVATION_MODULES])
-def test_parameterless_modules(ours, theirs, dtype):
-    compare(ours, theirs, [rand((3, 4, 5)) * 2], dtype)
+def test_parameterless_modules(parity, ours, theirs, dtype):
+    compare(parity, ours, theirs, [rand((3, 4, 5)) * 2], dtype)
 
 
 def test_dropout_in_training_zeroes_and_rescales_like_pytorch():
@@ -119,9 +105,9 @@ def copied(ours, theirs, dtype):
     return ours, theirs.to(torch.float64 if dtype == np.float64 else torch.float32)
 
 
-def compare_layer(ours, theirs, arrays, dtype, grad=True):
+def compare_layer(parity, ours, theirs, arrays, dtype):
     ours, theirs = copied(ours, theirs, dtype)
-    compare(ours, theirs, arrays, dtype, grad=grad)
+    compare(parity, ours, theirs, arrays, dtype)
     named = dict(theirs.named_parameters())
     assert [n for n, _ in ours.named_parameters()] == list(named)
     for name, p in ours.named_parameters():
@@ -152,20 +138,20 @@ LAYERS = [
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name,build,shape", LAYERS, ids=[c[0] for c in LAYERS])
-def test_layers_forward_and_every_gradient(name, build, shape, dtype):
+def test_layers_forward_and_every_gradient(parity, name, build, shape, dtype):
     ours, theirs = build()
-    compare_layer(ours, theirs, [rand(shape)], dtype)
+    compare_layer(parity, ours, theirs, [rand(shape)], dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_batchnorm_running_statistics_and_eval_mode(dtype):
+def test_batchnorm_running_statistics_and_eval_mode(parity, dtype):
     ours, theirs = copied(nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3), dtype)
     for seed in range(3):
-        compare(ours, theirs, [rand((4, 3, 2, 2), seed) + seed], dtype, grad=False)
+        compare(parity, ours, theirs, [rand((4, 3, 2, 2), seed) + seed], dtype, grad=False)
     for name in ("running_mean", "running_var"):
         close(getattr(ours, name), getattr(theirs, name), dtype, name)
     ours.eval(), theirs.eval()
-    compare(ours, theirs, [rand((2, 3, 2, 2), 9)], dtype)
+    compare(parity, ours, theirs, [rand((2, 3, 2, 2), 9)], dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -182,27 +168,28 @@ def test_embedding_gathers_rows_and_scatters_gradients(dtype):
 
 # ---------------------------------------------------------------------- functional with weights
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_linear_conv_and_layer_norm_functions(dtype):
-    compare(F.linear, TF.linear, [rand((3, 5)), rand((2, 5)), rand(2)], dtype)
-    compare(lambda x, w, b: F.conv2d(x, w, b, 2, 1), lambda x, w, b: TF.conv2d(x, w, b, 2, 1),
+def test_linear_conv_and_layer_norm_functions(parity, dtype):
+    compare(parity, F.linear, TF.linear, [rand((3, 5)), rand((2, 5)), rand(2)], dtype)
+    compare(parity, lambda x, w, b: F.conv2d(x, w, b, 2, 1), lambda x, w, b: TF.conv2d(x, w, b, 2, 1),
             [rand((2, 3, 6, 6)), rand((4, 3, 3, 3)), rand(4)], dtype)
-    compare(lambda x, w, b: F.layer_norm(x, (3, 4), w, b, 1e-3), lambda x, w, b: TF.layer_norm(x, (3, 4), w, b, 1e-3),
+    compare(parity, lambda x, w, b: F.layer_norm(x, (3, 4), w, b, 1e-3), lambda x, w, b: TF.layer_norm(x, (3, 4), w, b, 1e-3),
             [rand((2, 3, 4)), rand((3, 4)), rand((3, 4))], dtype)
-    compare(lambda x: F.layer_norm(x, (4,)), lambda x: TF.layer_norm(x, (4,)), [rand((5, 4))], dtype)
+    compare(parity, lambda x: F.layer_norm(x, (4,)), lambda x: TF.layer_norm(x, (4,)), [rand((5, 4))], dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kernel,stride,padding", [(2, None, 0), (3, 2, 1), (2, 1, 1)])
-def test_pooling_functions(kernel, stride, padding, dtype):
+def test_pooling_functions(parity, kernel, stride, padding, dtype):
     x = [rand((2, 2, 7, 7))]
-    compare(lambda x: F.max_pool2d(x, kernel, stride, padding), lambda x: TF.max_pool2d(x, kernel, stride, padding), x, dtype)
-    compare(lambda x: F.avg_pool2d(x, kernel, stride, padding), lambda x: TF.avg_pool2d(x, kernel, stride, padding), x, dtype)
+    for pool in ("max_pool2d", "avg_pool2d"):
+        compare(parity, lambda x: getattr(F, pool)(x, kernel, stride, padding),
+                lambda x: getattr(TF, pool)(x, kernel, stride, padding), x, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("widths,value", [((1, 2), 0.0), ((0, 1, 2, 0), -1.5), ((1, 1, 1, 1, 2, 0), 3.0)])
-def test_pad(widths, value, dtype):
-    compare(lambda x: F.pad(x, widths, value=value), lambda x: TF.pad(x, widths, value=value), [rand((2, 3, 4))], dtype)
+def test_pad(parity, widths, value, dtype):
+    compare(parity, lambda x: F.pad(x, widths, value=value), lambda x: TF.pad(x, widths, value=value), [rand((2, 3, 4))], dtype)
 
 
 def test_one_hot():
@@ -223,21 +210,21 @@ ATTENTION = [
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name,options", ATTENTION, ids=[a[0] for a in ATTENTION])
-def test_scaled_dot_product_attention(name, options, dtype):
+def test_scaled_dot_product_attention(parity, name, options, dtype):
     mask = options.get("attn_mask")
     ours_opts = {**options, **({"attn_mask": tt.tensor(mask.astype(dtype) if mask.dtype != bool else mask)}
                                if mask is not None else {})}
     theirs_opts = {**options, **({"attn_mask": torch.tensor(mask.astype(dtype) if mask.dtype != bool else mask)}
                                  if mask is not None else {})}
     qkv = [rand((2, 3, 5, 4), 0), rand((2, 3, 5, 4), 1), rand((2, 3, 5, 4), 2)]
-    compare(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, **ours_opts),
+    compare(parity, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, **ours_opts),
             lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, **theirs_opts), qkv, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_causal_attention_with_fewer_queries_than_keys_aligns_top_left_as_pytorch(dtype):
+def test_causal_attention_with_fewer_queries_than_keys_aligns_top_left_as_pytorch(parity, dtype):
     qkv = [rand((2, 3, 4), 0), rand((2, 6, 4), 1), rand((2, 6, 4), 2)]
-    compare(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+    compare(parity, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
             lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, is_causal=True), qkv, dtype)
 
 
@@ -262,32 +249,33 @@ def targets(shape, classes, seed=0, ignore=None):
                                      dict(weight=True), dict(weight=True, ignore_index=1, label_smoothing=0.1)],
                          ids=["plain", "ignore", "smoothing", "weight", "all"])
 @pytest.mark.parametrize("shape", [(6, 4), (3, 4, 5)], ids=["NC", "NCd"])
-def test_cross_entropy_and_nll_loss(shape, options, reduction, dtype):
+def test_cross_entropy_and_nll_loss(parity, shape, options, reduction, dtype):
     c = shape[1]
     y = targets((shape[0],) + shape[2:], c, ignore=options.get("ignore_index"))
     w = np.linspace(0.5, 2.0, c).astype(dtype) if options.get("weight") else None
     ours_opts = {**options, "weight": None if w is None else tt.tensor(w), "reduction": reduction}
     theirs_opts = {**options, "weight": None if w is None else torch.tensor(w), "reduction": reduction}
-    compare(lambda x: F.cross_entropy(x, tt.tensor(y), **ours_opts),
+    compare(parity, lambda x: F.cross_entropy(x, tt.tensor(y), **ours_opts),
             lambda x: TF.cross_entropy(x, torch.tensor(y), **theirs_opts), [rand(shape) * 2], dtype)
     ours_opts.pop("label_smoothing", None), theirs_opts.pop("label_smoothing", None)
-    compare(lambda x: F.nll_loss(F.log_softmax(x, 1), tt.tensor(y), **ours_opts),
+    compare(parity, lambda x: F.nll_loss(F.log_softmax(x, 1), tt.tensor(y), **ours_opts),
             lambda x: TF.nll_loss(TF.log_softmax(x, 1), torch.tensor(y), **theirs_opts), [rand(shape)], dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @settings(max_examples=20, deadline=None)
 @given(n=st.integers(1, 8), c=st.integers(2, 6), seed=st.integers(0, 2**16), smoothing=st.sampled_from([0.0, 0.3]))
-def test_cross_entropy_random_shapes(n, c, seed, smoothing, dtype):
+def test_cross_entropy_random_shapes(parity, n, c, seed, smoothing, dtype):
     y = targets(n, c, seed)
-    compare(lambda x: F.cross_entropy(x, tt.tensor(y), label_smoothing=smoothing),
+    compare(parity, lambda x: F.cross_entropy(x, tt.tensor(y), label_smoothing=smoothing),
             lambda x: TF.cross_entropy(x, torch.tensor(y), label_smoothing=smoothing), [rand((n, c), seed) * 3], dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_cross_entropy_with_probability_targets(dtype):
+def test_cross_entropy_with_probability_targets(parity, dtype):
     p = np.random.default_rng(0).dirichlet(np.ones(4), 5).astype(dtype)
-    compare(lambda x: F.cross_entropy(x, tt.tensor(p)), lambda x: TF.cross_entropy(x, torch.tensor(p)), [rand((5, 4))], dtype)
+    compare(parity, lambda x: F.cross_entropy(x, tt.tensor(p)), lambda x: TF.cross_entropy(x, torch.tensor(p)),
+            [rand((5, 4))], dtype)
 
 
 def test_cross_entropy_refuses_a_shape_that_fits_both_layouts():
@@ -299,13 +287,13 @@ def test_cross_entropy_refuses_a_shape_that_fits_both_layouts():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_regression_and_binary_losses(reduction, dtype):
+def test_regression_and_binary_losses(parity, reduction, dtype):
     target = np.random.default_rng(5).random((4, 3))
     cases = [(F.mse_loss, TF.mse_loss, rand((4, 3))), (F.l1_loss, TF.l1_loss, rand((4, 3))),
              (F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits, rand((4, 3)) * 3),
              (F.binary_cross_entropy, TF.binary_cross_entropy, np.random.default_rng(6).random((4, 3)) * 0.98 + 0.01)]
     for ours, theirs, x in cases:
-        compare(lambda a: ours(a, tt.tensor(target.astype(dtype)), reduction=reduction),
+        compare(parity, lambda a: ours(a, tt.tensor(target.astype(dtype)), reduction=reduction),
                 lambda a: theirs(a, torch.tensor(target.astype(dtype)), reduction=reduction), [x], dtype)
 
 
@@ -320,9 +308,9 @@ LOSS_MODULES = [
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("ours,theirs,kind", LOSS_MODULES, ids=["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
                                                                 "BCEWithLogitsLoss"])
-def test_loss_modules(ours, theirs, kind, dtype):
+def test_loss_modules(parity, ours, theirs, kind, dtype):
     y = targets(4, 3) if kind == "class" else np.random.default_rng(1).random((4, 3)).astype(dtype)
-    compare(lambda x: ours()(x, tt.tensor(y)), lambda x: theirs()(x, torch.tensor(y)), [rand((4, 3))], dtype)
+    compare(parity, lambda x: ours()(x, tt.tensor(y)), lambda x: theirs()(x, torch.tensor(y)), [rand((4, 3))], dtype)
 
 
 # ---------------------------------------------------------------------- Module API, init, clipping

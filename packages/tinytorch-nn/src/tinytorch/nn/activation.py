@@ -3,6 +3,9 @@
 Each one is a one-line ``forward`` over ``functional.py``; the module form exists only to
 hold settings (a slope, an axis) and to print itself in a model's ``repr``.
 
+PyTorch's ``inplace=True`` (which scripts pass to save memory) is accepted and the result
+computed out of place: the same values, and the input stays valid for the backward pass.
+
 Read next: ``functional.py`` for the maths, ``containers.py`` for ``Sequential``.
 """
 
@@ -11,12 +14,15 @@ from .module import Module
 
 
 class ReLU(Module):
+    def __init__(self, inplace=False):  # inplace: see the module docstring
+        super().__init__()
+
     def forward(self, x):
         return F.relu(x)
 
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope = negative_slope
 
@@ -54,12 +60,15 @@ class GELU(Module):
 
 
 class SiLU(Module):
+    def __init__(self, inplace=False):
+        super().__init__()
+
     def forward(self, x):
         return F.silu(x)
 
 
 class ELU(Module):
-    def __init__(self, alpha=1.0):
+    def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = alpha
 

@@ -13,7 +13,7 @@ from .module import Module
 
 
 class Dropout(Module):
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):  # inplace: computed out of place, as activation.py says
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout probability must be in [0, 1], found {p}")

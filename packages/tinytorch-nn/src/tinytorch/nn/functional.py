@@ -7,6 +7,7 @@ speeds up every layer. The functions here give them PyTorch's signatures
 ignore_index=, reduction=, label_smoothing=)``, ``scaled_dot_product_attention(q, k, v,
 attn_mask=, dropout_p=, is_causal=)``) and take the composite's fast path whenever the
 arguments allow; the rest is built from Tensor ops, whose gradients autograd knows.
+``inplace=True`` is accepted where PyTorch has it, and computed out of place (same values).
 
 Read next: ``activation.py`` and ``loss.py`` (the layers are thin wrappers of these).
 """
@@ -48,7 +49,7 @@ def log_softmax(x, dim=-1, axis=None):
     return _core.log_softmax(x, _axis(dim, axis))
 
 
-def relu(x):
+def relu(x, inplace=False):
     return x.relu()
 
 
@@ -60,17 +61,17 @@ def tanh(x):
     return x.tanh()
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x, negative_slope=0.01, inplace=False):
     """x where x > 0, else ``negative_slope * x``: negative inputs keep a small gradient."""
     return where(x.data > 0, x, x * negative_slope)
 
 
-def elu(x, alpha=1.0):
+def elu(x, alpha=1.0, inplace=False):
     """x where x > 0, else ``alpha * (exp(x) - 1)``: smooth, and negative outputs pull the mean to 0."""
     return where(x.data > 0, x, (x.clip(max=0).exp() - 1) * alpha)
 
 
-def silu(x):
+def silu(x, inplace=False):
     """``x * sigmoid(x)`` (also called swish)."""
     return x * x.sigmoid()
 
@@ -114,7 +115,7 @@ def _erf(a):
 
 
 # ---------------------------------------------------------------------- regularisation and lookup
-def dropout(x, p=0.5, training=True):
+def dropout(x, p=0.5, training=True, inplace=False):
     """Zero each entry with probability ``p`` and scale the survivors by 1/(1-p).
 
     The scaling ("inverted dropout") keeps every activation's expected value unchanged,
