@@ -62,6 +62,8 @@ def test_silently_reinterpreted_arguments_now_raise():
         t.gather(1, Tensor(np.array([[-1], [0]])))  # NumPy would read -1 as the last
     with pytest.raises(TypeError, match="mask must be boolean"):
         t.masked_fill(Tensor(np.ones((2, 3))), 0.0)  # a float mask is not a mask
+    with pytest.raises(TypeError, match="condition must be boolean"):
+        where(Tensor([1.0, 0.0]), 1.0, 2.0)
     with pytest.raises(ValueError, match="start_dim 1 comes after end_dim 0"):
         t.flatten(1, 0)
 

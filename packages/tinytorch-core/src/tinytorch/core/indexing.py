@@ -106,6 +106,8 @@ class IndexOps:
 def where(condition, a, b):
     """Pick from ``a`` where ``condition`` holds, else from ``b`` (gradients follow the pick)."""
     cond = condition.data if isinstance(condition, _tensor.Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:  # NumPy would read any nonzero number as true; PyTorch refuses
+        raise TypeError(f"where: the condition must be boolean, found {cond.dtype}; compare first (x > 0)")
     if not isinstance(a, _tensor.Tensor):
         a = b._lift(a) if isinstance(b, _tensor.Tensor) else _tensor.Tensor(a)
     b = a._lift(b)
