@@ -149,7 +149,13 @@ def _prepared(target, batch_size):
     prepared = prepare(path / "config.yaml" if path.is_dir() else path)
     model = prepared.model
     if path.is_dir() and (path / "model.npz").is_file():
-        nn.load(path / "model.npz", model)
+        try:
+            nn.load(path / "model.npz", model)
+        except RuntimeError as error:
+            raise click.ClickException(
+                f"{error}\nThe weights in {path} do not fit the model its config builds (an Olympics run "
+                f"saves the optimized model, which a pass such as distill reshapes); trace the config file "
+                f"instead") from None
     x, _ = next(iter(DataLoader(prepared.data.test, batch_size=batch_size)))
     x = x.data if isinstance(x, Tensor) else np.asarray(x)
     return model.eval(), (x if x.dtype.kind in "iu" else Tensor(x)), prepared.config["backend"]
