@@ -14,8 +14,8 @@ Read next: ``reduce.py``.
 
 import numpy as np
 
+from . import autograd, dims
 from . import backend as _backend
-from . import dims
 from . import tensor as _tensor
 
 
@@ -42,8 +42,12 @@ class IndexOps:
         return self._view(data, lambda g: (be.index_add(shape, index, g),), "getitem")
 
     def __setitem__(self, index, value):
-        index = _index(index)
-        self._inplace(lambda old, v: old.index_put(index, v), value, "setitem")
+        index, value = _index(index), self._lift(value)
+        if autograd._grad_enabled and (self.requires_grad or value.requires_grad):
+            self._inplace(lambda old, v: old.index_put(index, v), value, "setitem")
+        else:  # nothing to record (a buffer, or under no_grad): write only the indexed entries
+            self.data[index] = value.data
+            _tensor._owner(self)._version += 1
 
     def index_put(self, index, value):
         """A copy of this tensor with ``value`` written at ``index`` (``x[index] = value`` out of place)."""

@@ -147,8 +147,9 @@ class ReduceOps:
         d = dims.normalize(dim, self.ndim, "topk")
         if not 0 <= k <= self.shape[d]:
             raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {self.shape[d]}")
-        # a stable sort keeps tied values in index order
-        order = np.argsort(-self.data if largest else self.data, axis=d, kind="stable")
+        # sort -x, stably (tied values stay in index order); unsigned and bool values widen first
+        key = self.data.astype(np.int64) if self.dtype.kind in "ub" else self.data
+        order = np.argsort(-key if largest else key, axis=d, kind="stable")
         index = _tensor.Tensor(np.take(order, np.arange(k), axis=d).astype(np.int64))
         return ValuesIndices(self.gather(d, index), index)
 
