@@ -63,10 +63,6 @@ def _shape_error(op, *shapes):
     return ValueError(f"{op}: incompatible shapes " + " and ".join(str(tuple(s)) for s in shapes))
 
 
-def _shape_error(op, *shapes):
-    return ValueError(f"{op}: incompatible shapes " + " and ".join(str(tuple(s)) for s in shapes))
-
-
 def _owner(t):
     """The tensor whose version counter ``t`` uses: its base if it is a view."""
     return t if t._base is None else t._base[0]
@@ -274,8 +270,8 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
             )
         if self._base is not None and self._base[2]:
             raise RuntimeError(
-                f"{name}: in-place op on a view (made by indexing, reshape, transpose, expand or "
-                "detach) while autograd records: TinyTorch cannot replay it into the base's graph. "
+                f"{name}: in-place op on a view (made by indexing, reshape, transpose or expand) "
+                "while autograd records: TinyTorch cannot replay it into the base's graph. "
                 "Write the base instead (x[i] = x[i] + y rather than x[i] += y), or clone() the view first"
             )
 
@@ -293,11 +289,11 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def copy_(self, src):
-        """Overwrite with ``src`` (broadcast); the gradient flows to ``src``."""
-        return self._inplace(lambda old, s: s.broadcast_to(old.shape), src, "copy_")
+        """Overwrite with ``src``, broadcast and cast to this dtype; the gradient flows to ``src``."""
+        return self._inplace(lambda old, s: s.broadcast_to(old.shape).astype(old.dtype), src, "copy_")
 
     def fill_(self, value):
-        return self._inplace(lambda old, v: v.broadcast_to(old.shape), value, "fill_")
+        return self.copy_(value)
 
     def zero_(self):
         return self.fill_(0)
