@@ -16,7 +16,7 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
 import tinytorch.core.functional as F  # noqa: E402
-from tinytorch.core import cat, stack, where  # noqa: E402
+from tinytorch.core import Tensor, cat, stack, where  # noqa: E402
 
 # derandomize: CI sees the same examples every run; a failure prints the one that failed
 PARITY = settings(max_examples=30, deadline=None, derandomize=True)
@@ -57,6 +57,8 @@ UNARY = {  # name: (ours, theirs, needs positive inputs)
     "square": (lambda x: x.mul(x).add(1).sub(x).div(2), lambda x: x.mul(x).add(1).sub(x).div(2), False),
     "double-float": (lambda x: x.double().float() * x, lambda x: x.double().float() * x, False),
     "compare": (lambda x: (x > 0.1, x.le(0.5), x.ne(x), ~(x < 0)), lambda x: (x > 0.1, x.le(0.5), x.ne(x), ~(x < 0)), False),
+    "casts": (lambda x: (x.long(), x.int(), x.bool(), x.to(np.float64) * x, x.type(np.float32) * 2),
+              lambda x: (x.long(), x.int(), x.bool(), x.to(torch.float64) * x, x.type(torch.float32) * 2), False),
 }
 
 
@@ -276,6 +278,22 @@ def test_getitem(parity, data):
     parity.check(lambda t: (t[1:, ::2], t[-1], t[..., 0]), lambda t: (t[1:, ::2], t[-1], t[..., 0]), x)
     parity.check(lambda t, i: t[i], lambda t, i: t[i], x + [picks])
     parity.check(lambda t: t[t > 0], lambda t: t[t > 0], x)
+
+
+# -- issue 13's silently wrong results, one by one ----------------------------------------------
+
+def test_transpose_of_a_matrix_swaps_as_in_pytorch(parity):
+    parity.check(lambda t: t.transpose(0, 1), lambda t: t.transpose(0, 1), [np.arange(6.0).reshape(2, 3)])
+
+
+@pytest.mark.parametrize("call", [lambda t: t.sum(5), lambda t: t.mean(5), lambda t: t.amax(5), lambda t: t.amin(5),
+                                  lambda t: t.max(5), lambda t: t.min(-3), lambda t: t.softmax(2), lambda t: t.var(2)],
+                         ids=["sum", "mean", "amax", "amin", "max", "min", "softmax", "var"])
+def test_a_dim_out_of_range_raises_in_both(call):
+    with pytest.raises(IndexError):
+        call(torch.ones(2, 3))
+    with pytest.raises(IndexError):
+        call(Tensor(np.ones((2, 3))))
 
 
 # -- in place (issue 13) --------------------------------------------------------------------------
