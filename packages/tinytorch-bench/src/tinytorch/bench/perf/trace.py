@@ -111,6 +111,7 @@ def profile(program, length=None, runs=200):
 
 def decode_program(model, context_filled=8):
     """The KV-cache decoding step of a GPT-style ``model``, recorded as ``generate`` records it."""
+    model.eval()
     cache = model.new_cache(1)
     with no_grad():
         model(np.zeros((1, context_filled), dtype=np.int64), cache=cache)
