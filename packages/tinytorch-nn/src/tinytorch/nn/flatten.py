@@ -1,7 +1,7 @@
-"""Flatten: join axes ``start_axis..end_axis`` into one, e.g. (N, C, H, W) -> (N, C*H*W).
+"""Flatten: join dims ``start_dim..end_dim`` into one, e.g. (N, C, H, W) -> (N, C*H*W).
 
 It is the bridge between convolutional layers, which see images, and linear layers,
-which see vectors. The batch axis (0) is kept by default.
+which see vectors. The batch dim (0) is kept by default.
 
 Read next: ``containers.py``.
 """
@@ -10,12 +10,12 @@ from .module import Module
 
 
 class Flatten(Module):
-    def __init__(self, start_axis=1, end_axis=-1):
+    def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
-        self.start_axis, self.end_axis = start_axis, end_axis
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        return x.flatten(self.start_axis, self.end_axis)
+        return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self):
-        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
