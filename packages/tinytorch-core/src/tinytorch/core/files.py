@@ -34,6 +34,10 @@ def atomic_write(path, mode="wb"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as error:
+        if error.filename is None:  # a full disk fails a write or fsync, which names no file
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -63,8 +67,11 @@ def read_limited(path, limit, what="file"):
     return data
 
 
-def shorten(value, limit=80):
+def shorten(value, limit=80, keep_end=False):
     """``str(value)``, cut to ``limit`` characters with an ellipsis: any value that goes into a
-    message passes here, so a message stays one readable line however large the value."""
+    message passes here, so a message stays one readable line however large the value.
+    ``keep_end`` cuts the start instead, for paths, whose file name is at the end."""
     text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    if len(text) <= limit:
+        return text
+    return "\u2026" + text[1 - limit:] if keep_end else text[: limit - 1] + "\u2026"

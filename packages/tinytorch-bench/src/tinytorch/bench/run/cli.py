@@ -101,7 +101,7 @@ OS_HINTS = {  # errno -> what to do about it
 
 def os_error_message(error):
     """``path: what the system said; what to do`` for an OSError, with the path cut short."""
-    where = shorten(error.filename) + ": " if error.filename else ""
+    where = shorten(error.filename, 160, keep_end=True) + ": " if error.filename else ""
     hint = OS_HINTS.get(error.errno, "")
     return f"{where}{error.strerror or error}" + (f"; {hint}" if hint else "")
 
