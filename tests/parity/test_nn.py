@@ -380,6 +380,17 @@ def test_normal_initialisers_draw_pytorchs_spread(init, kwargs, std):
     assert w.data.std() == pytest.approx(std, rel=0.02) and abs(w.data.mean()) < 0.05 * std
 
 
+def test_constant_and_truncated_normal_initialisers():
+    w = nn.init.constant_(tt.empty(3, 4), 0.25)
+    assert np.all(w.data == 0.25)
+    tt.manual_seed(0)
+    w = nn.init.trunc_normal_(tt.empty(400, 100), std=1.0, a=-1.0, b=1.5)
+    theirs = torch.nn.init.trunc_normal_(torch.empty(400, 100), std=1.0, a=-1.0, b=1.5)
+    assert w.data.min() >= -1.0 and w.data.max() <= 1.5
+    assert w.data.mean() == pytest.approx(theirs.mean().item(), abs=0.02)
+    assert w.data.std() == pytest.approx(theirs.std().item(), rel=0.03)
+
+
 @pytest.mark.parametrize("max_norm", [0.5, 100.0])
 def test_clip_grad_norm_matches_pytorch(max_norm):
     grads = [rand((3, 4), 1), rand(5, 2)]

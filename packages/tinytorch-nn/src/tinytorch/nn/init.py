@@ -89,6 +89,22 @@ def ones_(tensor):
     return _fill(tensor, 1)
 
 
+def constant_(tensor, val):
+    return _fill(tensor, val)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """N(mean, std^2) restricted to [a, b]: draws outside the range are drawn again."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_ needs a < b, found a={a}, b={b}")
+    values = _generator.normal(mean, std, tensor.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():  # each pass redraws only the rejected entries
+        values[outside] = _generator.normal(mean, std, int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """U(-bound, bound) with bound = gain * sqrt(3 / fan): He et al. (2015)."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
