@@ -103,21 +103,20 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
         out = Tensor.__new__(Tensor)
         out.data, out.grad, out._history, out._base = data, None, (), None
         out._version, out._retain, out._freed, out._op = 0, False, False, op
-        recording = False
         if autograd._grad_enabled:
             for p in parents:  # a plain loop: any(<genexpr>) costs a generator per op
                 if p.requires_grad:
-                    recording = True
-                    if p._base is not None and p._base[2] and p._base[1] != p._base[0]._version:
-                        raise _stale_view(p)
-        if not recording:
-            out.requires_grad, out._parents, out._backward, out._saved, out._seq = False, (), None, (), 0
-            return out
-        out.requires_grad, out._parents, out._backward = True, parents, backward
-        out._seq = next(autograd.clock)
-        out._saved = [(o, o._version) for o in map(_owner, saved)]
-        if saves_output:
-            out._saved.append((out, 0))
+                    out.requires_grad, out._parents, out._backward = True, parents, backward
+                    out._seq = next(autograd.clock)
+                    out._saved = [(t, t._version) if t._base is None else (t._base[0], t._base[0]._version)
+                                  for t in saved]
+                    if saves_output:
+                        out._saved.append((out, 0))
+                    for q in parents:
+                        if q._base is not None and q._base[2] and q._base[1] != q._base[0]._version:
+                            raise _stale_view(q)
+                    return out
+        out.requires_grad, out._parents, out._backward, out._saved, out._seq = False, (), None, (), 0
         return out
 
     def _view(self, data, backward, op, shares=None):
