@@ -42,6 +42,9 @@ from tinytorch.bench.run.cli import fail
 from tinytorch.core import hookimpl
 from tinytorch.core.names import did_you_mean
 
+from . import regions
+from . import workspace as ws
+
 PACKAGES = ("core", "nn", "text", "optim", "bench")  # under packages/; the rest under plugins/
 
 
@@ -231,7 +234,7 @@ def story(config_path):
 # -- running tests -----------------------------------------------------------------------------
 
 
-def run_pytest(paths, root, args=(), quiet=True):
+def run_pytest(paths, root, args=(), quiet=True, env=None):
     """Run pytest once over ``paths`` (relative to ``root``); return (exit code, outcomes).
 
     ``outcomes`` maps each path to a Counter of ``passed``/``failed``/``error``/``skipped``,
@@ -242,7 +245,7 @@ def run_pytest(paths, root, args=(), quiet=True):
         report = Path(tmp) / "report.xml"
         command = [sys.executable, "-m", "pytest", *(["-q"] if quiet else []), "--continue-on-collection-errors",
                    "-o", "junit_family=xunit1", f"--junitxml={report}", *args, *paths]
-        done = subprocess.run(command, cwd=root, capture_output=quiet, text=True)
+        done = subprocess.run(command, cwd=root, capture_output=quiet, text=True, env=env)
         if not report.exists():  # pytest itself failed (bad arguments, an internal error)
             output = (done.stdout + done.stderr).strip() if quiet else ""
             raise CurriculumError(f"pytest exited with code {done.returncode} before testing anything"
@@ -294,10 +297,10 @@ class Status:
         return text
 
 
-def statuses(modules, root):
+def statuses(modules, root, env=None):
     """``{number: Status}`` for ``modules``, from one pytest run over all their test files."""
     existing = [p for p in dict.fromkeys(p for m in modules for p in m.tests) if (root / p).is_file()]
-    outcomes = run_pytest(existing, root)[1] if existing else {}
+    outcomes = run_pytest(existing, root, env=env)[1] if existing else {}
     result = {}
     for module in modules:
         counts = Counter()
@@ -347,14 +350,16 @@ def module_group():
 
 @module_group.command("test", context_settings={"ignore_unknown_options": True})
 @click.argument("module")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="test this workspace's code, not the installed one")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def module_test(module, pytest_args):
+def module_test(module, directory, pytest_args):
     """Run MODULE's tests (a number like 05, or a name like autograd) with pytest.
 
     Extra arguments go to pytest: tt module test autograd -x -k broadcast
     """
     m = find_module(module)
     root = find_root()
+    env = _workspace_env(directory, root)
     existing = [p for p in m.tests if (root / p).is_file()]
     missing = tuple(p for p in m.tests if p not in existing)
     if not existing:
@@ -362,12 +367,85 @@ def module_test(module, pytest_args):
     for path in missing:
         click.echo(f"warning: {path} does not exist yet; running the others", err=True)
     click.echo(f"module {m.label}: {', '.join(existing)}")
-    exit_code, outcomes = run_pytest(existing, root, pytest_args, quiet=False)
+    exit_code, outcomes = run_pytest(existing, root, pytest_args, quiet=False, env=env)
     status = Status(sum(outcomes.values(), Counter()), missing)
     # pytest's exit code is the verdict: -x, -k or a crash can stop it with nothing failed
     verdict = f"{status}" + ("" if exit_code == 0 else f" [red](pytest exit code {exit_code})[/red]")
     Console().print(f"module {m.label}: {verdict}")
     raise click.exceptions.Exit(exit_code)
+
+
+def _workspace_env(directory, root):
+    """The environment that runs ``directory``'s code, or None for the installed code."""
+    if directory is None:
+        return None
+    try:
+        return ws.environment(directory, root)
+    except ws.WorkspaceError as error:
+        raise CurriculumError(str(error)) from None
+
+
+# A milestone run in a workspace: say which code was imported, then train as tt would.
+SHOW_AND_RUN = ("import tinytorch.core; print('workspace code: tinytorch.core from', tinytorch.core.__file__); "
+                "from tinytorch.bench.run.cli import main; main()")
+DIR = click.option("--dir", "directory", type=click.Path(file_okay=False), default=ws.DEFAULT, show_default=True,
+                   help="the learner's workspace")
+
+
+def _rewrite(action, module, directory, verb):
+    """Run ``workspace.start/reset/solve`` and list the regions it rewrote."""
+    m, root = find_module(module), find_root()
+    try:
+        touched = action(m, directory, root)
+    except (ws.WorkspaceError, regions.RegionError) as error:
+        raise CurriculumError(str(error)) from None
+    click.echo(f"module {m.label} {verb} in {directory}:")
+    for region in touched:
+        click.echo(f"  {region.path}:{region.start + 1}  {region.hint}")
+    click.echo(f"then: tt module test {m.number:02d} --dir {directory}")
+
+
+@module_group.command("start")
+@click.argument("module")
+@DIR
+def module_start(module, directory):
+    """Start MODULE in a workspace: its regions become NotImplementedError with a hint."""
+    _rewrite(ws.start, module, directory, "started (write the regions below)")
+
+
+@module_group.command("reset")
+@click.argument("module")
+@DIR
+def module_reset(module, directory):
+    """Put MODULE's starting skeleton back (your code in its regions is lost)."""
+    _rewrite(ws.reset, module, directory, "reset to its skeleton")
+
+
+@module_group.command("solve")
+@click.argument("module")
+@DIR
+def module_solve(module, directory):
+    """Put the reference code into MODULE's regions (to move on, or as an instructor)."""
+    _rewrite(ws.solve, module, directory, "solved with the reference code")
+
+
+@module_group.command("status")
+@DIR
+def module_status(directory):
+    """Every module in the workspace: not started, started, or passing (its tests are run)."""
+    root = find_root()
+    env = _workspace_env(directory, root)
+    begun = [m for m in MODULES if m.number in ws.started(directory)]
+    with Console().status(f"running the tests of {len(begun)} started modules..."):
+        found = statuses(begun, root, env) if begun else {}
+    table = Table(title=f"TinyTorch workspace {directory}")
+    for heading in ("#", "module", "status", "tests"):
+        table.add_column(heading)
+    for m in MODULES:
+        status = found.get(m.number)
+        state = "not started" if status is None else ("[green]passing[/green]" if status.ok else "[yellow]started[/yellow]")
+        table.add_row(f"{m.number:02d}", m.name, state, "-" if status is None else str(status))
+    Console().print(table)
 
 
 @click.command("milestones")
@@ -394,9 +472,16 @@ def milestone_group():
 @milestone_group.command("run")
 @click.argument("name")
 @click.option("--out", type=click.Path(file_okay=False), help="run directory [default: runs/<name>-<time>/]")
-def milestone_run(name, out):
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="train with this workspace's code")
+def milestone_run(name, out, directory):
     """Run milestone NAME (e.g. 1986_mlp_digits) and check it reaches its target."""
-    path = find_milestone(name, find_root())
+    root = find_root()
+    path = find_milestone(name, root)
+    if directory:  # a fresh interpreter, so the workspace's code is what gets imported
+        command = [sys.executable, "-c", SHOW_AND_RUN, "milestone", "run", name]
+        env = _workspace_env(directory, root)
+        click.echo(f"milestone {name}: training with the code in {env['TINYTORCH_WORKSPACE']}")
+        raise click.exceptions.Exit(subprocess.run(command + (["--out", out] if out else []), env=env).returncode)
     console = Console()
     result = runner.run(path, out=out, console=console)
     target = TARGETS.get(name)
