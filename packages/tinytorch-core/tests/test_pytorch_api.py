@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tinytorch.core.functional as F
-from tinytorch.core import Tensor, ValuesIndices, cat, chunk, device, split, stack, where
+from tinytorch.core import Tensor, ValuesIndices, cat, chunk, device, no_grad, split, stack, where
 from tinytorch.core.testing import gradcheck
 
 
@@ -235,6 +235,11 @@ def test_method_names_for_operators():
     a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
     assert a.add(b).data.tolist() == [4.0, 6.0] and a.mul(b).data.tolist() == [3.0, 8.0]
     assert a.sub(b).data.tolist() == [-2.0, -2.0] and b.div(a).data.tolist() == [3.0, 2.0]
+    assert a.add(b, alpha=2).data.tolist() == [7.0, 10.0] and a.sub(b, alpha=0.5).data.tolist() == [-0.5, 0.0]
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with no_grad():
+        w.add_(Tensor([1.0, 1.0]), alpha=-0.5).sub_(Tensor([2.0, 2.0]), alpha=0.25)
+    assert w.data.tolist() == [0.0, 1.0]
     assert a.pow(2).data.tolist() == [1.0, 4.0] and a.matmul(b).item() == 11.0
     assert a.clamp(min=1.5).data.tolist() == [1.5, 2.0] and where(a > 1, a, b).data.tolist() == [3.0, 2.0]
 

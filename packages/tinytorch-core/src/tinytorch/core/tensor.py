@@ -281,8 +281,9 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
         old._saved, old._seq, old._freed = self._saved, self._seq, self._freed
         return old
 
-    add_ = lambda self, o: self._inplace(Tensor.__add__, o, "add_")
-    sub_ = lambda self, o: self._inplace(Tensor.__sub__, o, "sub_")
+    # alpha= as in PyTorch: p.add_(g, alpha=-lr) adds -lr * g
+    add_ = lambda self, o, *, alpha=1: self._inplace(Tensor.__add__, self._scaled(o, alpha), "add_")
+    sub_ = lambda self, o, *, alpha=1: self._inplace(Tensor.__sub__, self._scaled(o, alpha), "sub_")
     mul_ = lambda self, o: self._inplace(Tensor.__mul__, o, "mul_")
     div_ = lambda self, o: self._inplace(Tensor.__truediv__, o, "div_")
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
@@ -459,7 +460,12 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
         return _functional().log_softmax(self, dim, axis=axis)
 
     # PyTorch's method names for the operators
-    add, sub, mul, div, pow, matmul, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__
+    add = lambda self, other, *, alpha=1: self + self._scaled(other, alpha)
+    sub = lambda self, other, *, alpha=1: self - self._scaled(other, alpha)
+    mul, div, pow, matmul, neg = __mul__, __truediv__, __pow__, __matmul__, __neg__
+
+    def _scaled(self, other, alpha):
+        return other if alpha == 1 else self._lift(other) * alpha
     __abs__ = abs
 
 
