@@ -46,12 +46,14 @@ def _matmul_2d(a, b):
     m = b.shape[1]
     out = np.zeros((n, m), dtype=np.result_type(a, b))
     a_list, b_list = a.tolist(), b.tolist()  # element access on lists is ~10x cheaper than on arrays
+    # region 16 acceleration: three loops: out[i, j] = sum over k of a[i][k] * b[k][j]
     for i in range(n):
         for j in range(m):
             total = 0.0
             for k in range(inner):
                 total += a_list[i][k] * b_list[k][j]
             out[i, j] = total
+    # endregion
     return out
 
 
@@ -123,6 +125,7 @@ class NaiveBackend(Backend):
         xp = pad2d(x, padding)
         oh, ow = (xp.shape[2] - kh) // stride + 1, (xp.shape[3] - kw) // stride + 1
         z = np.zeros((x.shape[0], f, oh, ow), dtype=np.result_type(x, w))
+        # region 16 acceleration: for each output position and kernel offset: (N, C) @ (C, F) into z[:, :, oy, ox]
         for oy in range(oh):
             for ox in range(ow):
                 for i in range(kh):
@@ -130,6 +133,7 @@ class NaiveBackend(Backend):
                         # Every image at once: its channel vector here, dotted with each
                         # filter's channel vector at offset (i, j): (N, C) @ (C, F).
                         z[:, :, oy, ox] += xp[:, :, oy * stride + i, ox * stride + j] @ w[:, :, i, j].T
+        # endregion
         if b is not None:
             z += b.reshape(-1, 1, 1)
         out, act_ctx = self._activate(z, activation)

@@ -65,10 +65,12 @@ class KVCache:
                 "fewer tokens"
             )
         # Through the backend's copyto kernel, so compiled execution replays the write.
+        # region 14 kv-caching: write k and v into positions start:stop, advance length, return all positions so far
         get_backend().copyto(self.k[:, :, start:stop], k)
         get_backend().copyto(self.v[:, :, start:stop], v)
         self.length = stop
         return self.k[:, :, :stop], self.v[:, :, :stop]
+        # endregion
 
 
 class MultiHeadAttention(Module):

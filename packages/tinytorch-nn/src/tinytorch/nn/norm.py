@@ -61,12 +61,14 @@ class _BatchNorm(Module):
                     f"{type(self).__name__} in training mode needs more than one value per channel "
                     f"to compute a variance, found input shape {x.shape}; use a larger batch or eval()"
                 )
+            # region 13 transformers: normalize with the batch's mean and variance; update running stats (unbiased variance)
             mean = x.mean(axes, keepdims=True)
             var = x.var(axes, keepdims=True)
             # The running variance is the unbiased estimate (n - 1), as in PyTorch.
             m = self.momentum
             self.running_mean.mul_(1 - m).add_(mean.data.reshape(-1) * m)
             self.running_var.mul_(1 - m).add_(var.data.reshape(-1) * (m * count / (count - 1)))
+            # endregion
         else:
             mean, var = self.running_mean.reshape(shape), self.running_var.reshape(shape)
         xhat = (x - mean) / (var + self.eps).sqrt()

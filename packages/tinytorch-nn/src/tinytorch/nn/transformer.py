@@ -35,5 +35,7 @@ class TransformerBlock(Module):
         self.dropout = Dropout(dropout)
 
     def forward(self, x, is_causal=True, cache=None):
+        # region 13 transformers: pre-norm residuals: x + attention(ln1(x)), then x + MLP(ln2(x))
         x = x + self.attn(self.ln1(x), is_causal=is_causal, cache=cache)
         return x + self.dropout(self.proj(self.fc(self.ln2(x))))
+        # endregion

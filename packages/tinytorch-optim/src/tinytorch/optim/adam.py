@@ -52,6 +52,7 @@ class Adam(Optimizer):
         elif weight_decay:
             grad = with_weight_decay(grad, param, weight_decay, out=scratch)
 
+        # region 06 optimizers: m, v: moving averages of grad and grad^2; divide each by (1 - beta^t) before the step
         # m += (1 - beta1) * (grad - m), rearranged so no temporary is needed.
         m -= grad
         m *= beta1
@@ -67,6 +68,7 @@ class Adam(Optimizer):
         step = np.divide(m, denom, out=scratch)
         step *= lr / (1 - beta1**t)
         param -= step
+        # endregion
 
 
 class AdamW(Adam):

@@ -101,10 +101,12 @@ class CosineWithWarmup(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, t):
+        # region 06 optimizers: linear warmup to base_lr, then a half cosine from base_lr down to min_lr
         if t < self.warmup_steps:
             return base_lr * (t + 1) / self.warmup_steps
         progress = min(1.0, (t - self.warmup_steps) / max(1, self.total_steps - self.warmup_steps))
         return self.min_lr + (base_lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
+        # endregion
 
 
 class ExponentialLR(LRScheduler):

@@ -38,6 +38,7 @@ class SGD(Optimizer):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
         if group["weight_decay"]:
             grad = with_weight_decay(grad, param, group["weight_decay"], out=scratch)
+        # region 06 optimizers: buf = momentum * buf + (1 - dampening) * grad (first step: a copy of grad); step by -lr
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -54,3 +55,4 @@ class SGD(Optimizer):
                 lr *= momentum
             grad = buf
         param += np.multiply(grad, -lr, out=scratch)
+        # endregion

@@ -99,6 +99,7 @@ class Trainer:
         per_step = self.scheduler is not None and self.scheduler.interval == "step"
         total, count, lr = 0.0, 0, self.optimizer.param_groups[0]["lr"]
         for batch, (x, y) in enumerate(self.train_loader, 1):
+            # region 07 training: forward, loss, stop if not finite, zero_grad, backward, clip, step; sum loss * batch size
             loss = self.loss_fn(self.model(x), y)
             value = loss.item()
             if not math.isfinite(value):
@@ -112,6 +113,7 @@ class Trainer:
             if per_step:
                 self.scheduler.step()
             total, count = total + value * len(y), count + len(y)
+            # endregion
             if self.progress is not None:
                 self.progress.advance(value)
         if count == 0:
@@ -216,8 +218,10 @@ class Trainer:
 
 def count_correct(logits, targets):
     """Right predictions: argmax over classes, or ``logit > 0`` when there is one logit per target."""
+    # region 07 training: argmax over classes, or logit > 0 for one logit per target; count the matches
     if logits.shape in (targets.shape, targets.shape + (1,)):
         predicted = logits.reshape(targets.shape) > 0
     else:
         predicted = logits.argmax(axis=-1)
+    # endregion
     return int((predicted == targets).sum())

@@ -34,7 +34,9 @@ class PositionalEmbedding(Module):
         self.weight = init.normal_(Parameter(np.empty((max_seq_len, embedding_dim), np.float32)), std=std)
 
     def forward(self, x, offset=0):
+        # region 11 embeddings: add the learned vectors of positions offset .. offset + T - 1
         return x + self.weight[_positions(x, offset, self.max_seq_len)]
+        # endregion
 
     def extra_repr(self):
         return f"{self.max_seq_len}, {self.weight.shape[1]}"
@@ -49,8 +51,10 @@ class SinusoidalPositionalEncoding(Module):
         position = np.arange(max_seq_len)[:, None]
         frequency = np.exp(-np.log(10000.0) * np.arange(0, embedding_dim, 2) / embedding_dim)
         table = np.zeros((max_seq_len, embedding_dim))
+        # region 11 embeddings: even columns sin(p * frequency), odd columns cos(p * frequency)
         table[:, 0::2] = np.sin(position * frequency)
         table[:, 1::2] = np.cos(position * frequency)[:, : embedding_dim // 2]
+        # endregion
         self.table = table  # a plain array: not a parameter, nothing to save
 
     def forward(self, x, offset=0):

@@ -65,11 +65,13 @@ class GPT(Module):
                 f"sequence of {offset + ids.shape[1]} tokens is longer than the model's "
                 f"max_seq_len={self.max_seq_len}; crop it to the last {self.max_seq_len} tokens"
             )
+        # region 13 transformers: token + position embeddings (from offset), every block with its cache, final norm, logits
         x = self.drop(self.pos_emb(self.tok_emb(ids), offset))
         for i, block in enumerate(self.blocks):
             x = block(x, cache=None if cache is None else cache[i])
         x = self.ln_f(x)
         return self.lm_head(x) if self.lm_head is not None else linear(x, self.tok_emb.weight)
+        # endregion
 
     def new_cache(self, batch_size, dtype=None):
         """Empty KV caches, one per block, preallocated to ``max_seq_len`` positions."""

@@ -147,6 +147,7 @@ class CharTokenizer:
 
 def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
     """Replace every non-overlapping occurrence of `pair` in `ids`, left to right."""
+    # region 10 tokenization: scan left to right; where (a, b) starts at i, emit new_id and skip two, else copy one
     a, b = pair
     out, i, n = [], 0, len(ids)
     while i < n:
@@ -157,6 +158,7 @@ def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
             out.append(ids[i])
             i += 1
     return out
+    # endregion
 
 
 def _pair_counts(ids: list[int]) -> Counter:
@@ -230,7 +232,9 @@ class BPETokenizer:
         for new_id in range(256, vocab_size):
             if not counts:
                 break
+            # region 10 tokenization: the most frequent pair; ties go to the smallest pair, so training is deterministic
             pair = min(counts, key=lambda p: (-counts[p], p))
+            # endregion
             merges.append(pair)
             # Only chunks containing `pair` change; undo their old pair counts and
             # add the new ones, leaving the rest of the text untouched.
@@ -255,6 +259,7 @@ class BPETokenizer:
     def _encode_chunk(self, chunk: str) -> list[int]:
         ids = list(_to_bytes(chunk))
         ranks = self._ranks
+        # region 10 tokenization: repeatedly merge the present pair with the lowest rank (learned first); stop when none is known
         while len(ids) >= 2:
             # The earliest-learned pair present must be merged first: later merges
             # were learned on text where it had already been applied.
@@ -262,6 +267,7 @@ class BPETokenizer:
             if pair not in ranks:
                 break
             ids = _merge(ids, pair, ranks[pair])
+        # endregion
         return ids
 
     def encode(self, s: str) -> list[int]:

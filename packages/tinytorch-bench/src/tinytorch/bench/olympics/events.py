@@ -42,12 +42,14 @@ from tinytorch.core.names import check_options
 def ratios(baseline, optimized):
     """``speedup``, ``compression``, ``accuracy_ratio``, ``accuracy_drop`` (a fraction) and,
     for language models, ``loss_ratio``."""
+    # region 19 benchmarking: baseline over optimized for latency and bytes, optimized over baseline for accuracy
     found = {
         "speedup": baseline["latency_ms"]["p50"] / optimized["latency_ms"]["p50"],
         "compression": baseline["model_bytes"] / optimized["model_bytes"],
         "accuracy_ratio": optimized["accuracy"] / baseline["accuracy"] if baseline["accuracy"] else 0.0,
         "accuracy_drop": baseline["accuracy"] - optimized["accuracy"],
     }
+    # endregion
     if "loss" in baseline and "loss" in optimized:
         found["loss_ratio"] = optimized["loss"] / baseline["loss"]
     return found
@@ -195,7 +197,9 @@ class AllAround(Event):
     name, title = "all_around", "All-Around"
 
     def formula(self, r):
+        # region 19 benchmarking: the geometric mean of speedup, compression and accuracy ratio
         return math.prod((r["speedup"], r["compression"], r["accuracy_ratio"])) ** (1 / 3)
+        # endregion
 
 
 class ExtremePush(Event):

@@ -58,14 +58,17 @@ class DataLoader:
         return self._batches(order)
 
     def _order(self, epoch: int) -> np.ndarray:
+        # region 08 dataloader: no shuffle: 0..n-1; else a permutation seeded by (seed, epoch), so each epoch differs
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)
         seed = None if self.seed is None else (self.seed, epoch)
         return np.random.default_rng(seed).permutation(n)
+        # endregion
 
     def _batches(self, order: np.ndarray):
         arrays, rows = _underlying_arrays(self.dataset)
+        # region 08 dataloader: batch b is order[b * batch_size : (b + 1) * batch_size]; index the arrays, or collate items
         for b in range(len(self)):
             batch = order[b * self.batch_size : (b + 1) * self.batch_size]
             if arrays is not None:
@@ -73,6 +76,7 @@ class DataLoader:
                 yield tuple(Tensor(a[index]) for a in arrays)
             else:
                 yield _collate([self.dataset[int(i)] for i in batch])
+        # endregion
 
 
 def _underlying_arrays(dataset):

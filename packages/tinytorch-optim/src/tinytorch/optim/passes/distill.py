@@ -41,6 +41,7 @@ def distillation_loss(student_logits, teacher_logits, targets, temperature=4.0, 
 
     ``teacher_logits`` is a constant (an array or Tensor; no gradient flows into it).
     """
+    # region 18 compression: softened teacher p and student log q at temperature T; KL(p || q) * alpha * T^2 + (1 - alpha) * CE
     T = float(temperature)
     t = np.asarray(teacher_logits.data if isinstance(teacher_logits, Tensor) else teacher_logits)
     z = t / T - (t / T).max(axis=-1, keepdims=True)
@@ -52,6 +53,7 @@ def distillation_loss(student_logits, teacher_logits, targets, temperature=4.0, 
     entropy = -float((p * log_p).sum(axis=-1).mean())
     kl = cross_entropy - entropy
     return kl * (alpha * T * T) + F.cross_entropy(student_logits, targets) * (1.0 - alpha)
+    # endregion
 
 
 @dataclass

@@ -60,9 +60,11 @@ def magnitude_masks(model, amount):
     """Per layer, a boolean mask that is False on the ``amount`` fraction of smallest |w|."""
     masks = []
     for layer in prunable_layers(model):
+        # region 18 compression: per layer: False on the round(amount * size) smallest |w| (a stable argsort), True elsewhere
         w = np.abs(layer.weight.data).ravel()
         keep = np.ones(w.size, dtype=bool)
         keep[np.argsort(w, kind="stable")[: int(round(amount * w.size))]] = False
+        # endregion
         masks.append((layer.weight, keep.reshape(layer.weight.shape)))
     return masks
 

@@ -58,12 +58,14 @@ FLOAT32_EXACT = 2**24  # every integer below this is a float32
 def quantize_per_channel(weight):
     """``(q, scale)``: int8 ``q`` shaped like ``weight`` and a float16 scale per output channel (axis 0)."""
     rows = weight.reshape(len(weight), -1).astype(np.float32)
+    # region 17 quantization: per output channel: scale = max|w| / 127 (1.0 for an all-zero row), rounded up in float16
     scale = np.abs(rows).max(axis=1) / QMAX
     scale = np.where(scale > 0, scale, 1.0)  # an all-zero channel (a pruned neuron) takes any scale
     scale16 = scale.astype(np.float16)
     # Round the float16 scale up, so that max|w| / scale <= 127 and nothing is clipped.
     low = scale16.astype(np.float32) < scale
     scale16[low] = np.nextafter(scale16[low], np.float16(np.inf))
+    # endregion
     q = np.round(rows / scale16.astype(np.float32)[:, None])
     return np.clip(q, -QMAX, QMAX).astype(np.int8).reshape(weight.shape), scale16
 
@@ -75,10 +77,12 @@ def dequantize(q, scale):
 
 def quantize_activation(x, axes, scale=None):
     """``(q, scale)``: int8 ``q`` and one scale per slice over ``axes`` (measured now, or ``scale``)."""
+    # region 17 quantization: one scale per slice: max|x| / 127 over axes (zero slices get 1); round and clip to int8
     if scale is None:
         scale = np.abs(x).max(axis=axes, keepdims=True).astype(np.float32) / QMAX
         scale[scale == 0] = 1.0
     return np.clip(np.round(x / scale), -QMAX, QMAX).astype(np.int8), scale
+    # endregion
 
 
 class _Quantized(nn.Module):
