@@ -91,9 +91,20 @@ def gelu(x, approximate="none"):
     if approximate != "none":
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', found {approximate!r}")
     a = x.data
-    cdf = 0.5 * (1.0 + _erf(a * (1 / math.sqrt(2))))
-    pdf = np.exp(-0.5 * a * a) * (1 / math.sqrt(2 * math.pi))
-    return Tensor._make((a * cdf).astype(a.dtype, copy=False), (x,), lambda g: (g * (cdf + a * pdf),), "gelu_erf")
+    cdf = _erf(a * (1 / math.sqrt(2)))
+    cdf += 1
+    cdf *= 0.5
+
+    def backward(g):
+        # d/dx [x * cdf(x)] = cdf(x) + x * pdf(x), with pdf the standard normal density.
+        local = np.square(a)
+        local *= -0.5
+        np.exp(local, out=local)
+        local *= a * (1 / math.sqrt(2 * math.pi))
+        local += cdf
+        return (local * g,)
+
+    return Tensor._make((a * cdf).astype(a.dtype, copy=False), (x,), backward, "gelu_erf")
 
 
 _math_erf = np.frompyfunc(math.erf, 1, 1)
@@ -103,15 +114,23 @@ _AS_P, _AS_A = 0.3275911, (1.061405429, -1.453152027, 1.421413741, -0.284496736,
 
 def _erf(a):
     """erf on an array: exact (libm, one call per element) in float64, a fast approximation
-    accurate to float32 rounding otherwise (NumPy has no erf ufunc)."""
+    accurate to float32 rounding otherwise (NumPy has no erf ufunc). The approximation
+    works in place on two buffers: a dozen passes over fresh arrays cost three times more."""
     if a.dtype == np.float64:
         return _math_erf(a).astype(np.float64)
     z = np.abs(a)
-    t = 1 / (1 + _AS_P * z)
-    poly = _AS_A[0]
-    for c in _AS_A[1:]:
-        poly = poly * t + c
-    return np.sign(a) * (1 - poly * t * np.exp(-z * z))
+    t = np.multiply(z, _AS_P)
+    t += 1
+    np.reciprocal(t, out=t)
+    poly = np.multiply(t, _AS_A[0])
+    for c in _AS_A[1:]:  # Horner: (((a1 t + a2) t + a3) t + a4) t + a5, then times t
+        poly += c
+        poly *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    poly *= np.exp(z, out=z)
+    np.subtract(1, poly, out=poly)  # erf(|x|) = 1 - t * poly(t) * exp(-x^2)
+    return np.copysign(poly, a, out=poly)
 
 
 # ---------------------------------------------------------------------- regularisation and lookup
