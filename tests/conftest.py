@@ -4,7 +4,6 @@ file a run leaves is whole or absent."""
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +14,9 @@ import yaml
 import tinytorch.nn as nn
 from tinytorch.bench.run import rundir
 from tinytorch.bench.run.config import config_hash, load_config
+from tinytorch.core import files
 
 TINY = Path(__file__).resolve().parents[1] / "configs" / "test" / "tiny_mlp.yaml"
-TEMPORARY = re.compile(r"^\.(.+)\.[0-9a-f]{32}\.tmp$")  # atomic_write's, left only by a kill
 
 
 @pytest.fixture
@@ -58,7 +57,7 @@ def check_whole(run_dir):
     for name in names:
         path = run_dir / name
         if name.startswith("."):
-            assert name == rundir.LOCK or TEMPORARY.match(name), name  # never read by anything
+            assert name == rundir.LOCK or files.is_temporary(name), name  # never read by anything
         elif name.endswith(".npz"):
             nn.load(path)
         elif name.endswith(".json"):

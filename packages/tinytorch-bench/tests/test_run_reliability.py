@@ -64,6 +64,15 @@ def test_a_second_run_on_a_locked_directory_fails_at_once(tiny, tmp_path):
     assert not (out / rundir.LOCK).exists()  # let go, and gone, once the owner is done
 
 
+def test_temporaries_a_killed_run_left_are_cleared_not_counted(tiny, tmp_path):
+    (out := tmp_path / "run").mkdir()
+    stale = out / ".model.npz.0123456789abcdef0123456789abcdef.tmp"
+    stale.write_bytes(b"half a file")
+    result = tt("run", tiny, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert not stale.exists() and (out / "metrics.json").exists()
+
+
 @pytest.fixture
 def interrupt_at_start(fake_plugins):
     def tinytorch_run_start(run):

@@ -15,8 +15,16 @@ Read next: ``tinytorch.nn.serialization`` (checkpoints) or ``data/sources.py`` (
 
 import contextlib
 import os
+import re
 import uuid
 from pathlib import Path
+
+TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{32}\.tmp$")  # the name atomic_write gives a file in progress
+
+
+def is_temporary(name):
+    """Whether ``name`` is an ``atomic_write`` temporary: only ``kill -9`` leaves one behind."""
+    return bool(TEMPORARY.match(name))
 
 
 @contextlib.contextmanager

@@ -15,7 +15,8 @@ Three rules, each fixing a way results were lost:
    was asked to continue it (``--resume``) or to replace it (``--overwrite``, which first
    deletes the files a run writes, so no old ``checkpoint.npz`` survives into the new run).
 3. **Only our litter.** A run that fails removes its directory only if it created it and
-   left nothing in it; a directory the user made is never deleted.
+   left nothing in it; a directory the user made is never deleted. Temporaries a killed
+   run left (``.model.npz.<hex>.tmp``) are removed once the lock is ours.
 
 The result files themselves are committed as one set by ``outputs.write_run_files``
 (``metrics.json`` last, as the marker).
@@ -29,7 +30,7 @@ import os
 import time
 from pathlib import Path
 
-from tinytorch.core.files import shorten
+from tinytorch.core.files import is_temporary, shorten
 
 RUNS_DIR = "runs"
 LOCK = ".tt-run.lock"
@@ -49,6 +50,8 @@ def claim(name, out=None, resume=None, overwrite=False):
     """Own ``out`` (default: a fresh ``runs/<name>-<time>/``) for the ``with`` block; yield its path."""
     path, created = _make(name, out)
     lock = _lock(path)
+    for stale in [p for p in path.iterdir() if is_temporary(p.name)]:
+        stale.unlink()  # a killed run's file in progress; with the lock held, no one is writing it
     try:
         if out is not None and not created:
             _check_reuse(path, resume, overwrite)
