@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import tinytorch.nn as nn
 from tinytorch.bench.olympics import profiler
-from tinytorch.bench.run import rundir
+from tinytorch.bench.run import rundir, runner
 from tinytorch.bench.run.cache import baseline_paths
 from tinytorch.bench.run.cli import main
 from tinytorch.bench.run.config import config_hash
@@ -189,3 +189,15 @@ def test_ctrl_c_while_benchmarking_is_one_line(tiny, monkeypatch):
     monkeypatch.setattr(profiler, "benchmark", interrupted)
     result = tt("profile", tiny)
     assert result.exit_code == 130 and "interrupted" in one_error_line(result)
+
+
+def test_ctrl_c_in_the_passes_says_how_to_rerun_into_the_same_directory(tiny, tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "apply_passes", interrupted)
+    result = tt("run", tiny, "--out", tmp_path / "run", "--set", "passes=[{name: quantize}]")
+    assert result.exit_code == 130
+    line = one_error_line(result)
+    assert "interrupted while applying the passes; the trained baseline is cached" in line
+    assert "(with --overwrite, or another --out)" in line

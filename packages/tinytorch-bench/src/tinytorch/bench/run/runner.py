@@ -324,9 +324,11 @@ def compete(run, trainer, info, metrics, console):
     except optim.TrainingDiverged as error:
         raise RunError(f"fine-tuning in the passes diverged: {error}") from None
     except KeyboardInterrupt:
+        cached = (f"the trained baseline is cached ({metrics['baseline_cache']}), so a rerun (with "
+                  f"--overwrite, or another --out) goes straight to the passes" if metrics["baseline_cache"]
+                  else "the resumed baseline was not cached (its config changed on resume)")
         raise RunInterrupted(
-            f"interrupted while applying the passes; the trained baseline is cached "
-            f"({metrics['baseline_cache']}), so a rerun goes straight to the passes. "
+            f"interrupted while applying the passes; {cached}. "
             f"No results were written and earlier runs are untouched."
         ) from None
     except (ValueError, RuntimeError) as error:
