@@ -2,6 +2,8 @@
 
     tt run configs/milestones/1986_mlp_digits.yaml
     tt run CONFIG --set train.epochs=5 --set model.hidden=[64] --backend naive --out runs/x
+    tt run CONFIG --out runs/x --resume runs/x/checkpoint.npz    (or --overwrite: replace runs/x)
+    tt --debug run CONFIG             an error with its traceback (also TINYTORCH_DEBUG=1)
     tt config validate CONFIG
     tt plugins
     tt profile CONFIG_OR_RUN_DIR      per-layer parameters, bytes, FLOPs and time
