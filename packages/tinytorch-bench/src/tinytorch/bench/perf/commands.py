@@ -255,7 +255,8 @@ def all_command(backend_names, repeats, threads, clock, limit, doc_path, json_pa
         results["ops"] = ops_bench.run(backends, repeats, limit, torch, on_sample)
         results["generate"], results["latency"] = {}, {}
         for backend in _fast_backends(results["train"]):
-            results["generate"][backend] = generate_bench.run(backend, torch=torch, on_sample=on_sample)
+            # Five rounds: a run of a whole window is seconds long, and three medians proved noisy.
+            results["generate"][backend] = generate_bench.run(backend, repeats=5, torch=torch, on_sample=on_sample)
             on_sample(f"where a compiled decoding step's time goes ({backend})", 0, None)
             results["generate"][backend]["step_profile"] = _step_profile(backend)
             results["latency"][backend] = latency_bench.run(backend, repeats=repeats, torch=torch, on_sample=on_sample)
