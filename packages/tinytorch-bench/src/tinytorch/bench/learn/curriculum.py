@@ -369,6 +369,8 @@ def module_test(module, directory, pytest_args):
     for path in missing:
         click.echo(f"warning: {path} does not exist yet; running the others", err=True)
     click.echo(f"module {m.label}: {', '.join(existing)}")
+    if env is None and (Path(ws.DEFAULT) / ws.STATE).is_file():
+        click.echo(f"note: testing the installed reference; add --dir {ws.DEFAULT} to test your workspace", err=True)
     exit_code, outcomes = run_pytest(existing, root, pytest_args, quiet=False, env=env)
     status = Status(sum(outcomes.values(), Counter()), missing)
     # pytest's exit code is the verdict: -x, -k or a crash can stop it with nothing failed
