@@ -13,6 +13,12 @@ MUTANTS = {
     "01 tensor": [
         (
             "core/tensor.py",
+            "ga = be.matmul(g, b.swapaxes(-1, -2))",
+            "ga = be.matmul(g, b)",
+            "matmul backward without the transpose",
+        ),
+        (
+            "core/tensor.py",
             "return np.asarray(data, dtype=dtype or _FLOAT)",
             "return np.asarray(data, dtype=dtype)",
             "Python lists become float64, NumPy's default",
@@ -31,6 +37,18 @@ MUTANTS = {
         ),
     ],
     "02 activations": [
+        (
+            "nn/functional.py",
+            "return where(x.data > 0, x, x * negative_slope)",
+            "return where(x.data > 0, x, x * 0.0)",
+            "leaky ReLU that leaks nothing",
+        ),
+        (
+            "nn/functional.py",
+            "return x * (keep / (1 - p)).astype(x.dtype)",
+            "return x * keep.astype(x.dtype)",
+            "dropout without the 1/(1-p) rescaling",
+        ),
         (
             "core/backend.py",
             "return (self.mul(out, self.sub(g, dot)),)",
@@ -73,6 +91,12 @@ MUTANTS = {
         ),
     ],
     "05 autograd": [
+        (
+            "core/autograd.py",
+            "        if id(node) in seen:\n            continue\n",
+            "",
+            "topological sort without the seen check: shared nodes visited twice",
+        ),
         (
             "core/autograd.py",
             "grad = grad.sum(axis=squeezed, keepdims=True)",
@@ -183,6 +207,12 @@ MUTANTS = {
         ("core/backend.py", "scale = 1.0 / math.sqrt(q.shape[-1])", "scale = 1.0 / q.shape[-1]", "scaled by 1/d, not 1/sqrt(d)"),
     ],
     "13 transformers": [
+        (
+            "text/gpt.py",
+            "self.pos_emb(self.tok_emb(ids), offset)",
+            "self.pos_emb(self.tok_emb(ids), 0)",
+            "cached tokens all get position 0",
+        ),
         (
             "nn/transformer.py",
             "return x + self.dropout(self.proj(self.fc(self.ln2(x))))",

@@ -10,6 +10,7 @@ checked here too: malformed markers, a module without regions or without mutants
 Read next: ``mutants.py``, then ``docs/learners.md``.
 """
 
+import functools
 import os
 import runpy
 import shutil
@@ -24,6 +25,7 @@ from click.testing import CliRunner
 from tinytorch.bench.learn import curriculum, regions
 from tinytorch.bench.learn import workspace as ws
 from tinytorch.bench.run.cli import main as tt
+from tinytorch.core import files
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = runpy.run_path(str(Path(__file__).with_name("mutants.py")))["MUTANTS"]
@@ -45,7 +47,7 @@ def run_module_tests(module, workspace):
 def mutate(workspace, label, i):
     short, original, mutated, _ = MUTANTS[label][i]
     path = workspace / repo_path(short)
-    path.write_text(path.read_text().replace(original, mutated, 1))
+    files.write_text(path, path.read_text().replace(original, mutated, 1))  # a new file: the hard link is left alone
 
 
 @pytest.fixture(scope="module")
@@ -58,14 +60,17 @@ def proof(tmp_path_factory):
     for module in MODULES:
         ws.solve(module, solved, ROOT)
     jobs = {("solved", m.label): (m, solved) for m in MODULES}
+    # Copies share the solved files by hard links; workspace and mutate() replace a file
+    # they change (atomic writes) instead of writing into the shared one.
+    copy = functools.partial(shutil.copytree, solved, copy_function=os.link)
     for m in MODULES:
-        shutil.copytree(solved, tmp / f"skeleton-{m.number}")
+        copy(tmp / f"skeleton-{m.number}")
         ws.reset(m, tmp / f"skeleton-{m.number}", ROOT)
         jobs["skeleton", m.label] = (m, tmp / f"skeleton-{m.number}")
     for label, i in CASES:
-        copy = shutil.copytree(solved, tmp / f"mutant-{label.split()[0]}-{i}")
-        mutate(copy, label, i)
-        jobs[label, i] = (curriculum.find_module(label.split()[0]), copy)
+        mutant = copy(tmp / f"mutant-{label.split()[0]}-{i}")
+        mutate(mutant, label, i)
+        jobs[label, i] = (curriculum.find_module(label.split()[0]), mutant)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         futures = {key: pool.submit(run_module_tests, *job) for key, job in jobs.items()}
         return {key: future.result() for key, future in futures.items()} | {"solved dir": solved}

@@ -47,6 +47,15 @@ def test_matmul_batched_and_vector_forms():
     assert (Tensor(v) @ Tensor(v)).shape == ()
 
 
+def test_matmul_gradients_are_the_transposed_products():
+    rng = np.random.default_rng(0)
+    a, b, w = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
+    ta, tb = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    ((ta @ tb) * Tensor(w)).sum().backward()
+    np.testing.assert_allclose(ta.grad.data, w @ b.T, rtol=1e-6)
+    np.testing.assert_allclose(tb.grad.data, a.T @ w, rtol=1e-6)
+
+
 def test_comparisons_have_no_gradient():
     x = Tensor([1.0, 2.0], requires_grad=True)
     mask = x > 1.5

@@ -27,6 +27,18 @@ def test_a_position_only_sees_the_past(tiny_gpt):
     assert not np.allclose(a[:, 4:], b[:, 4:])
 
 
+def test_cached_positions_continue_where_the_cache_stopped(tiny_gpt):
+    # Prefill 4 tokens, then feed the other 3 with the cache: they are positions 4..6.
+    model = tiny_gpt()
+    model.eval()
+    with no_grad():
+        full = model(IDS).data
+        cache = model.new_cache(len(IDS))
+        model(IDS[:, :4], cache=cache)
+        rest = model(IDS[:, 4:], cache=cache).data
+    np.testing.assert_allclose(rest, full[:, 4:], rtol=1e-4, atol=1e-5)
+
+
 def test_too_long_input_names_both_lengths(tiny_gpt):
     model = tiny_gpt(max_seq_len=6)
     with pytest.raises(ValueError, match=r"sequence of 7 tokens is longer than the model's max_seq_len=6"):

@@ -63,7 +63,9 @@ def tanh(x):
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
     """x where x > 0, else ``negative_slope * x``: negative inputs keep a small gradient."""
+    # region 02 activations: keep x where it is positive, else scale it by negative_slope (a Tensor op: autograd does the rest)
     return where(x.data > 0, x, x * negative_slope)
+    # endregion
 
 
 def elu(x, alpha=1.0, inplace=False):
@@ -146,8 +148,10 @@ def dropout(x, p=0.5, training=True, inplace=False):
         return x
     if p == 1:
         return x * 0.0
+    # region 02 activations: keep each entry with probability 1 - p, and divide the survivors by 1 - p
     keep = _init.generator().random(x.shape) >= p
     return x * (keep / (1 - p)).astype(x.dtype)
+    # endregion
 
 
 def embedding(input, weight):

@@ -25,6 +25,8 @@ import os
 import shutil
 from pathlib import Path
 
+from tinytorch.core import files
+
 from . import regions
 
 DEFAULT = "tinytorch-workspace"
@@ -74,7 +76,7 @@ def started(workspace):
 
 def _mark_started(workspace, number):
     numbers = sorted({*started(workspace), number})
-    (Path(workspace) / STATE).write_text(json.dumps({"started": numbers}) + "\n")
+    files.write_text(Path(workspace) / STATE, json.dumps({"started": numbers}) + "\n")
 
 
 def create(workspace, root):
@@ -103,8 +105,8 @@ def _rewrite(module, workspace, root, bodies):
         if found != sorted(by_hint):
             raise WorkspaceError(f"{target}: module {module.label}'s region markers no longer match the reference's "
                                  f"({len(mine)} regions); restore the '# region'/'# endregion' lines")
-        target.write_text(regions.replace(text, module.number, lambda region, body: bodies(by_hint[region.hint], region, body),
-                                          str(target)))
+        new = regions.replace(text, module.number, lambda region, body: bodies(by_hint[region.hint], region, body), str(target))
+        files.write_text(target, new)  # atomic: an interrupted rewrite leaves the learner's file as it was
         touched += mine
     if not touched:
         raise WorkspaceError(f"module {module.label} has no regions to write")
