@@ -117,15 +117,30 @@ def test_every_module_has_regions_in_its_own_files_and_mutants():
         assert len(hints) == len(set(hints)), f"module {module.label}: two regions share a hint"
 
 
+def targeted_region(label, i):
+    """The region of ``label`` that mutant ``i`` changes, or None."""
+    short, original, _, _ = MUTANTS[label][i]
+    text = (ROOT / repo_path(short)).read_text()
+    if text.count(original) != 1:
+        return None
+    line = text[:text.index(original)].count("\n")
+    inside = [r for r in regions.parse(text, repo_path(short))
+              if r.label == label and r.start < line and line + original.count("\n") < r.end]
+    return inside[0] if inside else None
+
+
 @pytest.mark.parametrize("label, i", CASES)
 def test_every_mutant_targets_its_module_s_region(label, i):
     short, original, mutated, _ = MUTANTS[label][i]
-    text = (ROOT / repo_path(short)).read_text()
-    assert text.count(original) == 1 and mutated != original, f"{short}: {original!r} must occur once"
-    line = text[:text.index(original)].count("\n")
-    mine = [r for r in regions.parse(text) if r.label == label]
-    assert any(r.start < line and line + original.count("\n") < r.end for r in mine), \
-        f"{short}: {original!r} is not inside a region of {label}"
+    assert mutated != original
+    assert targeted_region(label, i), f"{short}: {original!r} must occur once, inside a region of {label}"
+
+
+def test_every_region_has_a_mutant():
+    targeted = {(r.path, r.start) for r in (targeted_region(label, i) for label, i in CASES) if r}
+    untested = [f"{r.path}:{r.start + 1} ({r.label})" for marked in ws.region_files(ROOT).values() for r in marked
+                if (r.path, r.start) not in targeted]
+    assert untested == [], "regions no mutant in tests/exercises/mutants.py changes"
 
 
 @pytest.mark.parametrize("text, message", [

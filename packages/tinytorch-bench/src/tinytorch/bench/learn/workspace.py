@@ -59,7 +59,7 @@ def environment(workspace, root):
     workspace = Path(workspace).resolve()
     if not (workspace / STATE).is_file():
         raise WorkspaceError(f"{workspace} is not a TinyTorch workspace (no {STATE}); "
-                              "create one with: tt module start 01 --dir " + str(workspace))
+                             "create one with: tt module start 01 --dir " + str(workspace))
     paths = [str(workspace / src) for src in source_roots(root)]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH")] if p])
@@ -118,7 +118,7 @@ def start(module, workspace, root):
     create(workspace, root)
     if module.number in started(workspace):
         raise WorkspaceError(f"module {module.label} is already started in {workspace}; "
-                              f"to begin it again: tt module reset {module.number:02d} --dir {workspace}")
+                             f"to begin it again: tt module reset {module.number:02d} --dir {workspace}")
     return reset(module, workspace, root)
 
 
