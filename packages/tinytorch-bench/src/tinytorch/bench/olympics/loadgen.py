@@ -68,11 +68,12 @@ class Settings:
 def odds(h, t, p):
     """Chance of ``t`` or fewer overlatency queries among ``h + t``, each over with chance ``1 - p``.
 
-    The binomial CDF, summed in log space: term x is C(n, x) (1-p)^x p^(n-x).
+    The binomial CDF, summed in log space: term x is C(n, x) (1-p)^x p^(n-x), and
+    log C(n, x) is a running sum of log((n - k + 1) / k), so a long run costs no loop.
     """
     n = h + t
     x = np.arange(t + 1)
-    log_choose = np.array([math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) for k in x])
+    log_choose = np.concatenate([[0.0], np.cumsum(np.log((n - x[1:] + 1) / x[1:]))])
     log_terms = log_choose + x * math.log1p(-p) + (n - x) * math.log(p)
     top = log_terms.max()
     return float(math.exp(top) * np.exp(log_terms - top).sum())
