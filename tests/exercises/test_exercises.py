@@ -195,6 +195,16 @@ def test_a_directory_that_is_not_a_workspace_is_refused(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "is not a TinyTorch workspace" in result.output
 
 
+def test_tests_that_would_import_the_installed_code_are_stopped(tmp_path):
+    # The plugin, but no workspace on PYTHONPATH: every package resolves to the checkout.
+    (tmp_path / "test_any.py").write_text("def test_passes():\n    pass\n")
+    env = dict(os.environ, TINYTORCH_WORKSPACE=str(tmp_path), PYTEST_PLUGINS="tinytorch.bench.learn.pytest_workspace")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", str(tmp_path / "test_any.py")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "these packages import from outside the workspace" in done.stdout + done.stderr
+    assert f"tinytorch.core from {ROOT}" in done.stdout + done.stderr
+
+
 def test_the_digits_milestone_trains_with_autograd_linear_and_adam_written_by_hand(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("TINYTORCH_CACHE", str(tmp_path / "cache"))  # train for real

@@ -10,6 +10,7 @@ Read next: ``workspace.py``, which sets up the environment this checks.
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,13 +20,14 @@ PACKAGES = ("tinytorch.core", "tinytorch.nn", "tinytorch.text", "tinytorch.optim
 
 
 def origins():
-    """``{package: its directory}`` as this interpreter resolves them, without importing them."""
+    """``{package: where it comes from}``: the imported module's file, or where an import would find it."""
     found = {}
     for name in PACKAGES:
-        spec = importlib.util.find_spec(name)
+        module = sys.modules.get(name)
+        spec = module.__spec__ if module is not None else importlib.util.find_spec(name)
         if spec is not None:
             # a package without __init__.py has no origin, only its directory
-            found[name] = Path(spec.origin or next(iter(spec.submodule_search_locations)), "x").resolve().parent
+            found[name] = Path(spec.origin or next(iter(spec.submodule_search_locations))).resolve()
     return found
 
 
