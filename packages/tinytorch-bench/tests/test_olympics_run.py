@@ -21,7 +21,7 @@ def tt(*args):
 
 def test_memory_config_qualifies_with_a_quarter_of_the_bytes(tmp_path):
     out = tmp_path / "runs" / "memory"
-    result = tt("run", OLYMPICS / "memory.yaml", "--out", out)
+    result = tt("run", OLYMPICS / "memory.yaml", "--out", out, "--set", "benchmark.quick=true")
     assert result.exit_code == 0, result.output
     assert "baseline vs optimized" in result.output and "Memory Challenge (memory): score" in result.output
     metrics = json.loads((out / "metrics.json").read_text())
