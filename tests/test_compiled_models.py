@@ -15,15 +15,14 @@ import tinytorch.nn as nn
 from tinytorch.core import Tensor, no_grad, plugins, use_backend
 from tinytorch.core.compile import compile
 from tinytorch.nn import models
-from tinytorch.optim.passes import prune, quantize
+from tinytorch.optim.passes import Compile, PassContext, prune, quantize
+from tinytorch.text import GPT
 
 BACKENDS = sorted(plugins.registry("backends"))
 IMAGE = {"input_shape": (1, 8, 8), "num_classes": 5}
 
 
 def _gpt():
-    from tinytorch.text import GPT
-
     return GPT(vocab_size=11, d_model=8, n_layers=2, n_heads=2, max_seq_len=8)
 
 
@@ -98,3 +97,12 @@ def test_compiled_greedy_decoding_matches_eager_uncached(backend):
         # Past the window the cache refills from half a window; the compiled step follows it.
         eager = model.generate(prompt, 20, temperature=0, compile=False)
         np.testing.assert_array_equal(model.generate(prompt, 20, temperature=0), eager)
+
+
+def test_a_compiled_gpt_still_generates_with_its_cache():
+    model = GPT(vocab_size=11, d_model=8, n_layers=1, n_heads=2, max_seq_len=8)
+    prompt = np.array([[1, 2, 3]])
+    expected = model.generate(prompt, 4, temperature=0, compile=False)
+    model = Compile().apply(model, {}, PassContext())
+    np.testing.assert_array_equal(model.generate(prompt, 4, temperature=0), expected)
+    np.testing.assert_array_equal(model.generate(prompt, 4, temperature=0, use_cache=False), expected)

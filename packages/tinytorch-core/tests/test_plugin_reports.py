@@ -17,13 +17,13 @@ def raising(message):
 
 def test_a_plugin_with_two_raising_hooks_reports_each():
     module = hook_module("twice", tinytorch_register_backends=raising("no backends"),
-                         tinytorch_register_models=raising("no models"))
+                         tinytorch_register_datasets=raising("no datasets"))
     host = plugins.PluginHost([FakeEntryPoint("twice", "twice", module)])
     host.registry("backends")
-    host.registry("models")
+    host.registry("datasets")
     error = host.plugins["twice:twice"].error
     assert "tinytorch_register_backends raised RuntimeError: no backends" in error
-    assert "tinytorch_register_models raised RuntimeError: no models" in error
+    assert "tinytorch_register_datasets raised RuntimeError: no datasets" in error
 
 
 def test_a_hook_failing_every_call_is_warned_about_once_per_hook():

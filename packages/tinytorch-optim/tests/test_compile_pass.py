@@ -42,13 +42,3 @@ def test_a_quantized_model_runs_eagerly_and_the_report_says_why():
         Compile().apply(quantize(_mlp()), {}, context)
     assert context.report["replays"] is False and "outside the backend's kernels" in context.report["eager_because"]
 
-
-def test_a_compiled_gpt_still_generates_with_its_cache():
-    from tinytorch.text import GPT
-
-    model = GPT(vocab_size=11, d_model=8, n_layers=1, n_heads=2, max_seq_len=8)
-    prompt = np.array([[1, 2, 3]])
-    expected = model.generate(prompt, 4, temperature=0, compile=False)
-    model = Compile().apply(model, {}, PassContext())
-    np.testing.assert_array_equal(model.generate(prompt, 4, temperature=0), expected)
-    np.testing.assert_array_equal(model.generate(prompt, 4, temperature=0, use_cache=False), expected)
