@@ -121,13 +121,14 @@ class _Recorder:
 
 def _is_view_of(out, args):
     return isinstance(out, np.ndarray) and out.base is not None and any(
-        _root(out) is _root(a) for a in _flat(args) if isinstance(a, np.ndarray))
+        _root(out) is _root(a) for a in flat_args(args) if isinstance(a, np.ndarray))
 
 
-def _flat(args):
+def flat_args(args):
+    """Every leaf of nested tuples/lists of kernel arguments, in order."""
     for a in args:
         if isinstance(a, (tuple, list)):
-            yield from _flat(a)
+            yield from flat_args(a)
         else:
             yield a
 
@@ -190,12 +191,12 @@ def _handed_over(steps, arg_lists, outputs):
             if isinstance(a, np.ndarray) and id(a) in buffers:
                 readers.setdefault(id(a), []).append((args, i))
     for s in steps:
-        for a in _flat([s.args, list(s.kwargs.values())]):
+        for a in flat_args([s.args, list(s.kwargs.values())]):
             if isinstance(a, np.ndarray) and id(_root(a)) in buffers and (a is not _root(a) or not _top(a, s)):
                 viewed.add(id(_root(a)))
             if isinstance(a, _SymbolicView):
                 viewed.add(id(a.root))
-    for a in _flat(outputs):
+    for a in flat_args(outputs):
         if isinstance(a, np.ndarray) and a is not _root(a):
             viewed.add(id(_root(a)))
     return {key: found for key, found in readers.items() if key not in viewed}

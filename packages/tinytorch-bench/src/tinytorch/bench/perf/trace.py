@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tinytorch.core import Tensor, compile, no_grad, use_backend
+from tinytorch.core.compile import flat_args
 
 # FLOPs per output element of the elementwise composites (the tanh approximation of GELU,
 # mean/variance/scale of layer norm, max/exp/sum/divide of softmax).
@@ -61,20 +62,12 @@ def rows(program, length=None):
     table = []
     for step in program.steps:
         args = [a(shift) if callable(a) else a for a in step.args]
-        arrays = [a for a in _flat(args) if isinstance(a, np.ndarray)]
+        arrays = [a for a in flat_args(args) if isinstance(a, np.ndarray)]
         moved = sum(a.nbytes for a in arrays) + (step.out.nbytes if step.out is not None else 0)
         shapes = " ".join("x".join(map(str, a.shape)) or "()" for a in arrays)
         out = "-" if step.out is None else "x".join(map(str, step.out.shape)) or "()"
         table.append((step.kernel, shapes, out, moved, flops(step.kernel, args, step.out)))
     return table
-
-
-def _flat(args):
-    for a in args:
-        if isinstance(a, (tuple, list)):
-            yield from _flat(a)
-        else:
-            yield a
 
 
 def record(forward, make_input, length_of=None, state=None):
