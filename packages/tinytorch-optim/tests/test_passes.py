@@ -5,7 +5,7 @@ import pytest
 
 from tinytorch import nn
 from tinytorch.core import Tensor, UnknownNameError, plugins
-from tinytorch.optim.passes import KVCache, PassContext, QuantizedLinear, apply_passes, validate_passes
+from tinytorch.optim.passes import CachedDecoding, PassContext, QuantizedLinear, apply_passes, validate_passes
 
 
 def mlp():
@@ -47,18 +47,18 @@ def test_passes_run_in_order_and_report_what_they_did():
 
 def test_kv_cache_refuses_a_model_without_generation():
     with pytest.raises(ValueError, match="kv-cache: cached generation needs a GPT-style model"):
-        KVCache().validate({}, mlp(), {})
+        CachedDecoding().validate({}, mlp(), {})
 
 
 def test_kv_cache_switches_on_and_checks_cached_generation():
     text = pytest.importorskip("tinytorch.text")
     nn.manual_seed(0)
     model = text.GPT(vocab_size=11, d_model=16, n_layers=2, n_heads=2, max_seq_len=24)
-    KVCache().validate({"check_tokens": 6}, model, {})
+    CachedDecoding().validate({"check_tokens": 6}, model, {})
     prompt = np.array([[1, 2, 3, 4]])
     loader = [(Tensor(prompt), Tensor(prompt))]
     context = PassContext(test_loader=loader)
-    out = KVCache().apply(model, {"check_tokens": 6}, context)
+    out = CachedDecoding().apply(model, {"check_tokens": 6}, context)
     assert out is model
     assert out.generate.keywords == {"use_cache": True}
     assert context.report["tokens_checked"] == 6

@@ -26,19 +26,19 @@ from tinytorch.core import hookimpl, plugins
 from .base import Pass, PassContext
 from .compile import Compile
 from .distill import Distill, distillation_loss
-from .kv_cache import KVCache
+from .kv_cache import CachedDecoding
 from .prune import Prune
 from .quantize import Quantize, QuantizedConv2d, QuantizedLinear, quantize
 
 __all__ = [
-    "Compile", "Distill", "KVCache", "Pass", "PassContext", "Prune", "Quantize", "QuantizedConv2d",
+    "CachedDecoding", "Compile", "Distill", "Pass", "PassContext", "Prune", "Quantize", "QuantizedConv2d",
     "QuantizedLinear", "apply_passes", "distillation_loss", "quantize", "validate_passes",
 ]
 
 
 @hookimpl
 def tinytorch_register_passes(register):
-    for cls in (Quantize, Prune, Distill, KVCache, Compile):
+    for cls in (Quantize, Prune, Distill, CachedDecoding, Compile):
         register(cls.name, cls)
 
 

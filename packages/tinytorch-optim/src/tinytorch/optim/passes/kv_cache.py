@@ -30,8 +30,11 @@ def can_generate_with_cache(model):
     return callable(getattr(model, "generate", None)) and callable(getattr(model, "new_cache", None))
 
 
-class KVCache(Pass):
-    """``{name: kv-cache, check_tokens: 16}``: cached generation on, checked against uncached."""
+class CachedDecoding(Pass):
+    """``{name: kv-cache, check_tokens: 16}``: cached generation on, checked against uncached.
+
+    Named for what it does to the model, so that it is not confused with the cache itself
+    (``nn.KVCache``, which this pass switches on)."""
 
     name = "kv-cache"
     defaults = {"check_tokens": 16}
