@@ -15,6 +15,7 @@ import time
 
 SEED = 12  # change it to kill at other moments
 KILLS = 3
+EPOCHS = 40
 
 
 def stop_after_first_checkpoint(runs, delays, timeout=90):
@@ -33,7 +34,8 @@ def stop_after_first_checkpoint(runs, delays, timeout=90):
 
 def test_sigkill_and_sigterm_leave_every_file_whole_or_absent(tmp_path, tt_process, tiny, whole):
     moments = random.Random(SEED)
-    runs = [(tt_process("run", tiny, "--out", tmp_path / f"kill{i}", "--set", "train.epochs=8"),
+    # Enough epochs that a run is still training when its delay is up, even on a fast machine.
+    runs = [(tt_process("run", tiny, "--out", tmp_path / f"kill{i}", "--set", f"train.epochs={EPOCHS}"),
              tmp_path / f"kill{i}", signal.SIGKILL) for i in range(KILLS)]
     term = tmp_path / "term"
     runs.append((tt_process("run", tiny, "--out", term, "--set", "train.epochs=500"), term, signal.SIGTERM))
@@ -47,9 +49,11 @@ def test_sigkill_and_sigterm_leave_every_file_whole_or_absent(tmp_path, tt_proce
     assert "interrupted in epoch" in err and f"--resume {term / 'checkpoint.npz'}" in err.replace("\n", "")
     assert "Traceback" not in err
 
-    # A killed run goes on: resumed from its checkpoint (every one wrote one).
-    out = tmp_path / "kill0"
-    process = tt_process("run", tiny, "--out", out, "--set", "train.epochs=8", "--resume", out / "checkpoint.npz")
+    # A killed run goes on: resumed from its checkpoint (each was signalled after writing one).
+    killed = [out for process, out, sig in runs if sig == signal.SIGKILL and process.returncode == -signal.SIGKILL]
+    assert killed, "every run finished before its signal; raise EPOCHS"
+    out = killed[0]
+    process = tt_process("run", tiny, "--out", out, "--set", f"train.epochs={EPOCHS}", "--resume", out / "checkpoint.npz")
     _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     whole(out, tmp_path / "cache")
