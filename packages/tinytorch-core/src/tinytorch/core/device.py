@@ -68,3 +68,17 @@ def is_dtype(value):
     except TypeError:
         return False
     return True
+
+
+def dtype_for_to(args, dtype=None, where=None):
+    """The dtype ``to(*args, dtype=, device=)`` asks for (``None``: keep it), as PyTorch reads
+    the call: each positional argument is a dtype or a device. The device is checked here, so
+    ``Tensor.to`` and ``Module.to`` refuse a GPU with the same message."""
+    for arg in args:
+        if is_dtype(arg):
+            dtype = arg
+        else:
+            where = arg
+    if where is not None:
+        device(where)  # raises for anything but the CPU
+    return dtype

@@ -38,8 +38,7 @@ import numpy as np
 
 from . import autograd, dims
 from . import backend as _backend
-from .device import CPU, TYPE_NAMES, as_dtype, is_dtype
-from .device import device as _device
+from .device import CPU, TYPE_NAMES, as_dtype, dtype_for_to
 from .indexing import IndexOps, where  # noqa: F401  (where, cat, ... re-exported: tinytorch.core.tensor.cat)
 from .reduce import ReduceOps, ValuesIndices  # noqa: F401
 from .shape import ShapeOps, cat, chunk, split, stack  # noqa: F401
@@ -220,15 +219,7 @@ class Tensor(ShapeOps, IndexOps, ReduceOps):
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``; only the CPU exists."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif is_dtype(arg):
-                dtype = arg
-            else:
-                device = arg
-        if device is not None:
-            _device(device)  # raises for anything but the CPU
+        dtype = dtype_for_to([a.dtype if isinstance(a, Tensor) else a for a in args], dtype, device)
         out = self if dtype is None or as_dtype(dtype) == self.dtype else self.astype(dtype)
         return out.clone() if copy and out is self else out
 

@@ -20,8 +20,7 @@ from collections import namedtuple
 import numpy as np
 
 from tinytorch.core import Tensor, tensor
-from tinytorch.core.device import as_dtype, is_dtype
-from tinytorch.core.device import device as _device
+from tinytorch.core.device import as_dtype, dtype_for_to
 from tinytorch.core.names import did_you_mean
 
 from .parameter import Parameter
@@ -184,13 +183,7 @@ class Module:
         As ``torch.nn.Module.to`` it takes a dtype or a device (or both): the only device
         is the CPU, so ``to("cpu")`` changes nothing and any other device raises.
         """
-        for arg in args:
-            if is_dtype(arg):
-                dtype = arg
-            else:
-                device = arg
-        if device is not None:
-            _device(device)  # raises for anything but the CPU
+        dtype = dtype_for_to(args, dtype, device)
         if dtype is None:
             return self
         dtype = as_dtype(dtype)
