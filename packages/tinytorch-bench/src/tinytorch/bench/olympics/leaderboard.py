@@ -46,11 +46,18 @@ def read_entry(path):
 
     Raises ``ValueError`` saying which key is missing or wrong, and what it held.
     """
-    metrics = read_metrics(path)
+    return entry(read_metrics(path), path.parent.name)
+
+
+def entry(metrics, run):
+    """The leaderboard entry of run ``run`` from its metrics dict; None without an event.
+
+    Raises ``ValueError`` saying which key is missing or wrong, and what it held.
+    """
     if not metrics.get("event"):
         return None
     return {
-        "run": path.parent.name,
+        "run": run,
         # the dataset the run competed on: digits, mnist (vision), tinyshakespeare (language)
         "track": str(metrics.get("track") or "unknown track (a run from before tracks)"),
         "event": _get(metrics, str, "event", "name"),
