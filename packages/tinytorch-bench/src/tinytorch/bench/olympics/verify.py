@@ -73,8 +73,9 @@ def verify(run_dir):
     config = load_config(run_dir / "config.yaml")
     manifest = metrics.get("manifest") or {}
     checks = Checks()
-    checks.add("config sha256", config_sha256(config) == manifest.get("config_sha256"),
-               "config.yaml is the config the run recorded")
+    same = config_sha256(config) == manifest.get("config_sha256")
+    checks.add("config sha256", same, "config.yaml is the config the run recorded" if same
+               else "config.yaml is not the config the run recorded (edited since the run?)")
     checks.add("config hash", config_hash(config) == metrics.get("config_hash") == manifest.get("config_hash"),
                f"{config_hash(config)[:12]} (the baseline's cache key)")
     state = nn.load(run_dir / "model.npz")
