@@ -24,9 +24,13 @@ from dataclasses import dataclass, field
 import pluggy
 
 from . import hookspecs
-from .names import did_you_mean, nearest  # noqa: F401  nearest lives in names.py; kept importable here for plugins written against this module
+from .names import did_you_mean
 
 GROUP = "tinytorch"
+# The project's own distributions, which load whatever TINYTORCH_PLUGINS says. A name list
+# on purpose: the allow-list is decided before any plugin is imported, and a distribution's
+# name is the one mark an installer keeps unique; anything a distribution could declare
+# about itself (its module's namespace, a metadata field) a third party could declare too.
 BUILTIN_DISTRIBUTIONS = frozenset(
     ["tinytorch-core", "tinytorch-nn", "tinytorch-text", "tinytorch-optim", "tinytorch-bench"]
 )
@@ -53,14 +57,6 @@ def kinds():
 
 
 add_hookspecs(hookspecs, hookspecs.KINDS)
-
-
-def __getattr__(name):
-    # ``plugins.KINDS`` was a fixed tuple before each layer declared its own kinds;
-    # plugins written against it (``tt plugin new`` made some) still read it.
-    if name == "KINDS":
-        return tuple(kinds())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class UnknownNameError(LookupError):
