@@ -245,6 +245,11 @@ BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((2, 3, 4), (4,)), ((), (
 
 def conformance_cases():
     """Every case of the suite; pass to ``pytest.mark.parametrize``."""
+    return _elementwise_cases() + _reduction_and_shape_cases() + _composite_cases()
+
+
+def _elementwise_cases():
+    """Unary, binary (every broadcast pair) and comparison ops, and ``where``."""
     cases = []
     add = cases.append
     unary = [("neg", lambda x: -x, np.negative, "normal"), ("exp", Tensor.exp, np.exp, "normal"),
@@ -268,7 +273,13 @@ def conformance_cases():
         add(Case(f"{name}(3,1)(1,4)", lambda a, b, op=op: op(a, b).astype(a.dtype),
                  lambda a, b, ref=ref: ref(a, b).astype(np.float64), ((3, 1), (1, 4)), grad=False))
     add(Case("where", lambda a, b: where(a.data > 0, a, b), lambda a, b: np.where(a > 0, a, b), ((3, 4), (4,)), "nonzero"))
+    return cases
 
+
+def _reduction_and_shape_cases():
+    """Reductions, matmul, indexing and the shape ops."""
+    cases = []
+    add = cases.append
     for name in ("sum", "mean", "max", "min", "var"):
         np_name = {"var": "var"}.get(name, name)
         for shape, axis, keep in [((3, 4, 5), None, False), ((3, 4, 5), 1, False), ((3, 4, 5), (0, 2), True),
@@ -292,8 +303,13 @@ def conformance_cases():
     add(Case("broadcast_to", lambda x: x.broadcast_to((2, 3, 4)), lambda x: np.broadcast_to(x, (2, 3, 4)), ((3, 1),)))
     add(Case("cat", lambda a, b: cat([a, b], axis=1), lambda a, b: np.concatenate([a, b], 1), ((2, 3), (2, 1))))
     add(Case("stack", lambda a, b: stack([a, b], axis=1), lambda a, b: np.stack([a, b], 1), ((2, 3), (2, 3))))
+    return cases
 
-    # composites
+
+def _composite_cases():
+    """The composite kernels: linear, conv2d, pooling, softmax, cross entropy, layer norm, GELU, attention."""
+    cases = []
+    add = cases.append
     for act, fn in [(None, lambda z: z), ("relu", lambda z: np.maximum(z, 0)), ("gelu", _ref_gelu)]:
         add(Case(f"linear-{act}", lambda x, w, b, a=act: F.linear(x, w, b, a),
                  lambda x, w, b, fn=fn: fn(x @ w.T + b), ((5, 4), (3, 4), (3,)), "nonzero"))

@@ -26,8 +26,8 @@ DESCRIPTION = ("user-written GPT through tinytorch.torch (nanoGPT style: fused q
                "gpt's size, batch 16")
 
 
-def define(torch):
-    """The model class, written against ``torch`` (tinytorch.torch or PyTorch)."""
+def define_block(torch):
+    """One transformer block (attention, then MLP, each pre-norm), written against ``torch``."""
     nn, F = torch.nn, torch.nn.functional
 
     class CausalSelfAttention(nn.Module):
@@ -57,6 +57,13 @@ def define(torch):
         def forward(self, x):
             x = x + self.attn(self.ln_1(x))
             return x + self.mlp(self.ln_2(x))
+
+    return Block
+
+
+def define(torch):
+    """The model class, written against ``torch`` (tinytorch.torch or PyTorch)."""
+    nn, Block = torch.nn, define_block(torch)
 
     class GPT(nn.Module):
         def __init__(self, vocab_size, n_embd, n_layer, n_head, block_size):
