@@ -1,8 +1,10 @@
-"""Shared fixtures: a private cache per test, the repo's tiny config, and fake plugins."""
+"""Shared fixtures: a private cache per test, the repo's tiny config, a run trained once per
+module, and fake plugins."""
 
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tinytorch.core import plugins
 from tinytorch.core.testing import FakeEntryPoint, hook_module
@@ -24,6 +26,27 @@ def isolated(tmp_path, monkeypatch):
 def tiny():
     """A small MLP on the 8x8 digits for two epochs: well under a second."""
     return CONFIGS / "test" / "tiny_mlp.yaml"
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """``trained_run(name, config_text) -> (run_dir, output)``: ``tt run`` the config once,
+    with a cache of its own and the default backend, for a module's tests to share."""
+
+    def train(name, config_text):
+        from tinytorch.bench.run.cli import main
+
+        root = tmp_path_factory.mktemp(name)
+        (root / f"{name}.yaml").write_text(config_text)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("TINYTORCH_CACHE", str(root / "cache"))
+            patch.delenv("TINYTORCH_BACKEND", raising=False)
+            result = CliRunner().invoke(main, ["run", str(root / f"{name}.yaml"), "--out", str(root / "run")],
+                                        catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return root / "run", result.output
+
+    return train
 
 
 class FakePlugins:

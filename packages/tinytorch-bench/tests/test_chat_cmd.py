@@ -22,17 +22,11 @@ def tt(*args, **options):
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def run_dir(trained_run):
     """One tiny GPT trained on TinyTalks for one epoch (about a second)."""
-    root = tmp_path_factory.mktemp("chat")
-    (root / "tiny_talks.yaml").write_text(TINY_TALKS)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TINYTORCH_CACHE", str(root / "cache"))
-        patch.delenv("TINYTORCH_BACKEND", raising=False)
-        result = tt("run", root / "tiny_talks.yaml", "--out", root / "run")
-    assert result.exit_code == 0, result.output
-    assert "sample after epoch 1:\n[train] Q: Where do you watch movies?\n        A: " in result.output
-    return root / "run"
+    run, output = trained_run("tiny_talks", TINY_TALKS)
+    assert "sample after epoch 1:\n[train] Q: Where do you watch movies?\n        A: " in output
+    return run
 
 
 def test_the_run_records_exact_match_per_split(run_dir):

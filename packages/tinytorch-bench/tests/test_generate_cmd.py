@@ -24,17 +24,11 @@ def tt(*args):
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def run_dir(trained_run):
     """One tiny GPT trained for one epoch (a few seconds), shared by this module's tests."""
-    root = tmp_path_factory.mktemp("generate")
-    (root / "tiny_gpt.yaml").write_text(TINY_GPT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TINYTORCH_CACHE", str(root / "cache"))
-        patch.delenv("TINYTORCH_BACKEND", raising=False)
-        result = tt("run", root / "tiny_gpt.yaml", "--out", root / "run")
-    assert result.exit_code == 0, result.output
-    assert "sample after epoch 1:\nROMEO:" in result.output  # the dashboard, as plain lines
-    return root / "run"
+    run, output = trained_run("tiny_gpt", TINY_GPT)
+    assert "sample after epoch 1:\nROMEO:" in output  # the dashboard, as plain lines
+    return run
 
 
 def test_the_run_saves_its_tokenizer(run_dir):
