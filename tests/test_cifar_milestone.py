@@ -11,9 +11,11 @@ import json
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
 from rich.console import Console
 
 from tinytorch.bench.run import runner
+from tinytorch.bench.run.cli import main
 from tinytorch.core.data import cifar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "packages" / "tinytorch-core" / "tests"))
@@ -35,3 +37,16 @@ def test_the_cifar10_milestone_runs_on_a_small_archive(tmp_path, monkeypatch):
     runner.run(CONFIG, ["train.epochs=1", "data.batch_size=4"], out=tmp_path / "run", console=console)
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["epochs"] == 1 and 0 <= metrics["test_accuracy"] <= 1
+
+
+def test_tt_run_refuses_an_archive_with_the_wrong_checksum_in_one_line(tmp_path, monkeypatch):
+    archive = tmp_path / "data" / "cifar10" / "cifar-10-binary.tar.gz"
+    archive.parent.mkdir(parents=True)
+    write_archive(archive)  # the right format, but not the published bytes
+    monkeypatch.setenv("TINYTORCH_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("TINYTORCH_CACHE", str(tmp_path / "cache"))
+    result = CliRunner().invoke(main, ["run", str(CONFIG), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: checksum mismatch for {archive}: expected md5 {cifar.CIFAR10.digest}, found ")
+    assert not (tmp_path / "run").exists()

@@ -49,8 +49,11 @@ def test_an_archive_with_the_wrong_checksum_is_refused(tmp_path, monkeypatch):
     (tmp_path / "cifar10").mkdir()
     write_archive(tmp_path / "cifar10" / "cifar-10-binary.tar.gz")
     monkeypatch.setenv("TINYTORCH_DATA", str(tmp_path))
-    with pytest.raises(ChecksumError, match="expected md5 c32a1d4ab5d03f1284b67883e8d87530"):
+    with pytest.raises(ChecksumError, match="expected md5 c32a1d4ab5d03f1284b67883e8d87530") as caught:
         cifar.cifar10()
+    message = str(caught.value)
+    assert "\n" not in message and str(tmp_path / "cifar10" / "cifar-10-binary.tar.gz") in message
+    assert f"fetch it again from {cifar.CIFAR10.url}" in message
 
 
 def test_a_missing_archive_is_one_line_naming_url_and_place(tmp_path, monkeypatch):
