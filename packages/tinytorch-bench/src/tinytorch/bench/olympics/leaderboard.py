@@ -2,9 +2,18 @@
 
 Each Olympics run writes ``metrics.json`` with an ``event`` section (name, score,
 qualified, reason) beside the ``baseline`` and ``optimized`` numbers it was scored from.
-``collect`` reads every ``<runs>/*/metrics.json`` that has one; ``rank`` sorts each
-event's entries: qualified runs first, then by score, highest first. A disqualified run
-is listed, below the rest, with its reason, so a failed attempt is visible, not lost.
+``collect`` reads every ``<runs>/*/metrics.json`` that has one (the competition's
+database, ``competition/db.py``, builds the same entries from what it stores); ``rank``
+sorts each track's and event's entries in three standings:
+
+1. VALID: qualified and measured to the rules' minimums (``events.py``). A run from
+   before validity was recorded (no ``valid`` in its event) counts as valid when it
+   qualified: it was measured the only way there was, and the rule is not its to meet;
+2. qualified but INVALID (measured short of the minimums, e.g. ``benchmark.quick``);
+3. disqualified, with its reason, so a failed attempt is visible, not lost;
+
+then by score, highest first; a tie goes to the earlier submission (a folder's runs,
+which have no submission time, by name). Only valid entries get a place number.
 
 A run directory is anyone's to edit, so each ``metrics.json`` is read with a size limit
 and every number it must hold is checked; a run that is missing one, holds a string or
@@ -18,6 +27,7 @@ import json
 import math
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from tinytorch.core.files import read_limited, shorten
@@ -64,6 +74,9 @@ def entry(metrics, run):
         "score": _get(metrics, float, "event", "score"),
         "qualified": _get(metrics, bool, "event", "qualified"),
         "reason": str(metrics["event"].get("reason", "")),
+        # None: a run from before validity was recorded (see the module docstring)
+        "valid": _get(metrics, bool, "event", "valid") if "valid" in metrics["event"] else None,
+        "valid_reason": str(metrics["event"].get("valid_reason", "")),
         "baseline_accuracy": _get(metrics, float, "baseline", "accuracy"),
         "accuracy": _get(metrics, float, "optimized", "accuracy"),
         "bytes_ratio": _get(metrics, float, "optimized", "model_bytes")
@@ -103,27 +116,70 @@ def _get(metrics, kind, *keys, positive=False):
     return value
 
 
+def standing(entry):
+    """0 valid, 1 qualified but invalid, 2 disqualified (``valid`` None counts as valid)."""
+    if not entry["qualified"]:
+        return 2
+    return 1 if entry.get("valid") is False else 0
+
+
 def rank(entries):
-    """``{(track, event): [entries best first]}``: qualified before disqualified, then by score.
+    """``{(track, event): [entries best first]}``, each entry with its ``rank`` (None unless valid).
 
     Each track (dataset) ranks apart: a digits MLP and a GPT share no scale.
     """
     ranked = {}
-    for entry in sorted(entries, key=lambda e: (not e["qualified"], -e["score"], e["run"])):
-        ranked.setdefault((entry["track"], entry["event"]), []).append(entry)
+    order = sorted(entries, key=lambda e: (standing(e), -e["score"], e.get("submitted_at") or "",
+                                           e.get("id") or 0, e["run"]))
+    for entry in order:
+        group = ranked.setdefault((entry["track"], entry["event"]), [])
+        places = sum(1 for e in group if e["rank"] is not None)
+        group.append({**entry, "rank": places + 1 if standing(entry) == 0 else None})
     return dict(sorted(ranked.items()))
 
 
+# The keys of each entry in ``tt leaderboard --json``, always all of them (None if unknown).
+JSON_KEYS = ("rank", "track", "event", "id", "run", "score", "qualified", "valid", "reason", "valid_reason",
+             "baseline_accuracy", "accuracy", "bytes_ratio", "speedup", "submitted_at", "sweep_id", "params",
+             "graded")
+
+
+def listing(ranked):
+    """The ranked entries as one list of plain dicts with ``JSON_KEYS``: tracks, events, then places."""
+    return [{key: entry.get(key) for key in JSON_KEYS} for group in ranked.values() for entry in group]
+
+
+def status(entry):
+    """``valid``, ``qualified, INVALID: why`` or ``disqualified: why``, and the grade if there is one."""
+    if not entry["qualified"]:
+        text = f"disqualified: {entry['reason']}"
+    elif entry.get("valid") is False:
+        text = f"qualified, INVALID: {entry['valid_reason']}"
+    else:
+        text = "valid" if entry.get("valid") else "qualified (from before validity)"
+    graded = entry.get("graded")
+    if graded:
+        text += "; graded: " + ("verified" if graded["verified"] else f"FAILED: {graded['detail']}")
+    return text
+
+
 def tables(ranked):
-    """One rich table per track and event, best run first."""
+    """One rich table per track and event, best run first; with submission id and time from a database."""
     for (track, event), entries in ranked.items():
+        submitted = any(e.get("id") is not None for e in entries)
         table = Table(title=f"{track}: {event}")
-        for heading in ("rank", "run", "score", "accuracy", "bytes ratio", "speedup", "status"):
-            table.add_column(heading, justify="left" if heading in ("run", "status") else "right")
-        for place, e in enumerate(entries, 1):
-            table.add_row(
-                str(place) if e["qualified"] else "-", e["run"], f"{e['score']:.3f}",
+        headings = ("rank", *(("#",) if submitted else ()), "run", "score", "accuracy", "bytes ratio", "speedup",
+                    *(("submitted (UTC)",) if submitted else ()), "status")
+        for heading in headings:
+            table.add_column(heading, justify="left" if heading in ("run", "status", "submitted (UTC)") else "right")
+        for e in entries:
+            cells = [
+                "-" if e["rank"] is None else str(e["rank"]), escape(e["run"]), f"{e['score']:.3f}",
                 f"{e['baseline_accuracy']:.2%} -> {e['accuracy']:.2%}", f"{e['bytes_ratio']:.3f}",
-                f"{e['speedup']:.2f}x", "qualified" if e["qualified"] else f"disqualified: {e['reason']}",
-            )
+                f"{e['speedup']:.2f}x", escape(status(e)),  # a run's name or reason is not markup
+            ]
+            if submitted:
+                cells[1:1] = [f"#{e['id']}"]
+                cells[-1:-1] = [(e.get("submitted_at") or "")[:19].replace("T", " ")]
+            table.add_row(*cells)
         yield table

@@ -8,7 +8,11 @@
     tt plugins
     tt profile CONFIG_OR_RUN_DIR      per-layer parameters, bytes, FLOPs and time
     tt events                         the TorchPerf Olympics rules
-    tt leaderboard [RUNS_DIR]         runs ranked per event
+    tt verify RUN_DIR                 check a run's files against what it measured
+    tt submit RUN_DIR [--db URL]      check a run and store it in the leaderboard database
+    tt leaderboard [RUNS_DIR] [--json]    submissions (or a folder's runs) ranked per track and event
+    tt leaderboard serve              the standings as a web page
+    tt sweep CONFIG --grid key=[a,b]  every combination of a grid of settings
     tt generate RUN_DIR --prompt "ROMEO:" --tokens 200    text from a trained text model
 
 Plugins add their own subcommands: each time ``tt`` starts it calls every
@@ -36,7 +40,6 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 import tinytorch.nn as nn
@@ -259,21 +262,6 @@ def events_command():
         console.print(f"[bold]{event.title}[/bold]  ({name}, from {registration.dist})")
         console.print("  " + event.rules.replace("\n", "\n  "), markup=False, highlight=False)
         console.print()
-
-
-@main.command("leaderboard")
-@click.argument("runs_dir", default="runs", type=click.Path(file_okay=False, exists=True))
-def leaderboard_command(runs_dir):
-    """Rank the Olympics runs in RUNS_DIR (default: runs), event by event."""
-    console = Console()
-    entries, notes = leaderboard.collect(runs_dir)
-    for note in notes:
-        console.print("[yellow]warning:[/] " + escape(note), highlight=False)
-    if not entries:
-        console.print(f"no Olympics runs in {runs_dir} (a run with an event: writes one)")
-        return
-    for table in leaderboard.tables(leaderboard.rank(entries)):
-        console.print(table)
 
 
 @main.command("generate")
