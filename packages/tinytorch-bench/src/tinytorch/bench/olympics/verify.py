@@ -146,9 +146,33 @@ def _percent(value):
 
 
 @click.command("verify")
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
-def verify_command(run_dir):
-    """Check a run: its config and model against the manifest, its quality measured again."""
+@click.argument("run_dir", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--all", "every", is_flag=True,
+              help="check every submission in the database and measure it again on this machine")
+@click.option("--db", "url", help="the database for --all: a URL or an SQLite file [default: leaderboard.db]")
+@click.option("--engine", type=click.Choice(("local", "ray")),
+              help="with --all: local (a process pool, the default) or ray (pip install tinytorch-bench[ray])")
+@click.option("--address", help="with --all --engine ray: the Ray cluster to join [default: a local Ray]")
+@click.option("--jobs", "workers", type=click.IntRange(min=1), help="with --all: submissions at once [default: "
+              "one per CPU]")
+def verify_command(run_dir, every, url, engine, address, workers):
+    """Check a run: its config and model against the manifest, its quality measured again.
+
+    With --all instead of RUN_DIR: every submission stored in the database (--db), each
+    checked and measured again on this machine; the grades are recorded beside the
+    submitted figures (competition/grade.py).
+    """
+    if every == (run_dir is not None):
+        raise click.UsageError("expected exactly one of RUN_DIR or --all")
+    if every:
+        from tinytorch.bench.competition import grade  # SQLAlchemy and the engines, only when grading
+
+        grade.grade_command(url, engine or "local", workers, address)
+        return
+    given = [name for name, value in (("--db", url), ("--engine", engine), ("--address", address),
+                                      ("--jobs", workers)) if value is not None]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} {'go' if len(given) > 1 else 'goes'} with --all, not with RUN_DIR")
     console = Console()
     try:
         checks = verify(run_dir)

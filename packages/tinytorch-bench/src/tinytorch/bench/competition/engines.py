@@ -1,0 +1,233 @@
+"""Engines: run many independent jobs at once, here in a process pool or on a Ray cluster.
+
+A sweep trains one model per combination of settings, and grading re-measures every
+stored submission: many jobs that share nothing. ``run_all`` runs them and hands each
+back as it finishes, whichever engine runs them:
+
+    for done in run_all(train_one, trials, engine="ray", workers=2):
+        done.job, done.result, done.error   # error: None, or one line saying what went wrong
+
+``fn(job, report)`` is called once per job in a worker process; ``report(message)``
+sends a small picklable message back to the caller while the job runs (a trial's
+epoch), which ``run_all`` passes to ``on_report(job, message)``. ``fn`` and the jobs must
+be picklable (``fn`` a module-level function).
+
+- **local** (the default): a ``concurrent.futures.ProcessPoolExecutor`` of ``workers``
+  processes (default: one per CPU). Workers are *spawned*, not forked, so each starts a
+  fresh interpreter that reads ``OPENBLAS_NUM_THREADS=1`` before NumPy loads: one BLAS
+  thread per worker, or two workers on two cores would fight over four threads.
+- **ray**: ``ray.init(address=address)`` joins a cluster; without an address a local Ray
+  is started with ``num_cpus=workers``. Each job is a ``ray.remote`` task of one CPU and
+  no retries, collected with ``ray.wait``; the one-thread variables go in the Ray job's
+  ``runtime_env`` (and Ray itself sets ``OMP_NUM_THREADS=1`` for a one-CPU task, which
+  OpenBLAS also obeys). Ray is an extra: without it, one line says ``pip install
+  tinytorch-bench[ray]``.
+
+Either way a job that raises is reported as its ``error`` and the others go on; the
+caller's ``TINYTORCH_*`` variables (data, cache, backend) are set in the worker for each
+job, so a Ray worker started earlier sees the same files as the caller. Ctrl-C (or a
+caller that stops iterating) cancels the jobs not yet finished and stops the workers;
+whatever the caller already stored from finished jobs stays stored.
+
+Read next: ``sweep.py`` and ``grade.py``, the two users.
+"""
+
+import contextlib
+import multiprocessing
+import os
+import queue as queues
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+import click
+
+ENGINES = ("local", "ray")
+ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+POLL_SECONDS = 0.2  # how often progress messages are passed on while jobs run
+
+
+@dataclass
+class Done:
+    """One finished job: its ``result``, or ``error`` (one line) if it raised."""
+
+    job: object
+    result: object = None
+    error: str = None
+    seconds: float = 0.0
+
+
+def run_all(fn, jobs, *, engine="local", workers=None, address=None, on_report=None):
+    """Run ``fn(job, report)`` for every job; yield a ``Done`` per job as each finishes."""
+    jobs = list(jobs)
+    if engine not in ENGINES:
+        raise click.BadParameter(f"expected one of {', '.join(ENGINES)}, found {engine!r}", param_hint="--engine")
+    if address is not None and engine != "ray":
+        raise click.UsageError("--address names a Ray cluster; use it with --engine ray")
+    if not jobs:
+        return iter(())
+    run = _run_ray if engine == "ray" else _run_local
+    return run(fn, jobs, workers or os.cpu_count() or 1, address, on_report or (lambda job, message: None))
+
+
+def describe(error):
+    """One line for an exception raised in a job: its message (a bad config: every problem)."""
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    problems = getattr(error, "problems", None)
+    text = "; ".join(map(str, problems)) if problems else str(error)
+    return " ".join(text.split()) or type(error).__name__
+
+
+def _environment():
+    """The caller's variables a job depends on: where the data and the cache are, the backend."""
+    return {k: v for k, v in os.environ.items() if k.startswith("TINYTORCH_")} | ONE_THREAD
+
+
+def _call(fn, job, index, env, messages):
+    """Run one job in a worker: ``(result, error, seconds)``, never an exception."""
+    os.environ.update(env)
+    start = time.perf_counter()
+
+    def report(message):
+        if messages is not None:
+            messages.put((index, message))
+
+    try:
+        result = fn(job, report)
+    except (Exception, KeyboardInterrupt) as error:  # reported with the job, not raised: the others go on
+        return None, describe(error), time.perf_counter() - start
+    return result, None, time.perf_counter() - start
+
+
+# -- local: a pool of spawned processes -----------------------------------------------------
+
+
+_messages = None  # the worker's end of the progress queue, set when the worker starts
+
+
+def _start_worker(messages):
+    global _messages
+    _messages = messages
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle: it stops us
+
+
+def _call_local(fn, job, index, env):
+    return _call(fn, job, index, env, _messages)
+
+
+def _run_local(fn, jobs, workers, address, on_report):
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    saved = {k: os.environ.get(k) for k in ONE_THREAD}
+    os.environ.update(ONE_THREAD)  # a spawned worker reads these before it imports NumPy
+    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_start_worker,
+                               initargs=(messages,))
+    env = _environment()
+    try:
+        pending = {pool.submit(_call_local, fn, job, i, env): i for i, job in enumerate(jobs)}
+        while pending:
+            finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            _drain(messages, jobs, on_report)
+            for future in finished:
+                i = pending.pop(future)
+                try:
+                    yield Done(jobs[i], *future.result())
+                except Exception as error:  # the worker died (killed, out of memory): the pool is broken
+                    yield Done(jobs[i], error=f"the worker process died: {describe(error)}")
+    finally:  # also on Ctrl-C, or when the caller stops iterating
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(pool)
+        messages.close()
+        for key, value in saved.items():
+            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+
+
+def _stop_workers(pool):
+    """End the pool's processes now; a job cut short left no metrics.json, so it runs again next time."""
+    if hasattr(pool, "terminate_workers"):  # Python 3.14
+        pool.terminate_workers()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.join(5)
+
+
+def _drain(messages, jobs, on_report):
+    while True:
+        try:
+            index, message = messages.get_nowait()
+        except (queues.Empty, OSError, ValueError):
+            return
+        on_report(jobs[index], message)
+
+
+# -- ray ------------------------------------------------------------------------------------
+
+
+def import_ray():
+    """The ``ray`` module, or one line saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise click.UsageError("--engine ray needs Ray: pip install tinytorch-bench[ray]") from None
+    return ray
+
+
+def _run_ray(fn, jobs, workers, address, on_report):
+    ray = import_ray()
+    started = not ray.is_initialized()
+    if started:
+        _start_ray(ray, workers, address)
+    from ray.util.queue import Queue
+
+    messages = Queue(actor_options={"num_cpus": 0})
+    task = ray.remote(num_cpus=1, max_retries=0)(_call)
+    env = _environment()
+    pending = {task.remote(fn, job, i, env, messages): i for i, job in enumerate(jobs)}
+    try:
+        while pending:
+            finished, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+            _drain(messages, jobs, on_report)
+            for ref in finished:
+                i = pending.pop(ref)
+                try:
+                    yield Done(jobs[i], *ray.get(ref))
+                except ray.exceptions.RayError as error:  # the worker died, or the task was lost
+                    yield Done(jobs[i], error=f"Ray lost the job: {describe(error).splitlines()[0]}")
+    finally:
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        ray.kill(messages.actor)
+        if started:
+            ray.shutdown()
+
+
+@contextlib.contextmanager
+def session(engine, workers=None, address=None):
+    """Keep one engine up for several ``run_all`` calls: a local Ray starts once, not once per call."""
+    if engine != "ray" or import_ray().is_initialized():
+        yield
+        return
+    ray = import_ray()
+    _start_ray(ray, workers or os.cpu_count() or 1, address)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def _start_ray(ray, workers, address):
+    """Join the cluster at ``address``, or start a local Ray of ``workers`` CPUs."""
+    import logging
+
+    options = {"address": address} if address else {"num_cpus": workers, "include_dashboard": False}
+    try:
+        ray.init(**options, log_to_driver=False, logging_level=logging.ERROR,
+                 runtime_env={"env_vars": ONE_THREAD})
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        where = f"the Ray cluster at {address}" if address else "a local Ray"
+        raise click.UsageError(f"--address: cannot start or join {where}: {describe(error)}") from None
