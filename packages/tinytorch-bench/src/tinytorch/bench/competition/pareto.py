@@ -82,14 +82,18 @@ def svg(points, *, x, y, title, x_label, y_label, href=None, minimize_x=True, ma
 
 
 class _Scale:
-    """A linear map from data values to pixels, over "nice" tick values that cover the data."""
+    """A linear map from data values to pixels, with "nice" tick values along the way."""
 
     def __init__(self, values, start, end):
         low, high = min(values), max(values)
         if high - low < 1e-12 * max(1.0, abs(high)):  # one value: show a span around it
             pad = abs(high) * 0.1 or 1.0
-            low, high = low - pad, high + pad
-        self.ticks = _nice_ticks(low, high)
+        else:  # a little room, so no dot sits on the frame
+            pad = (high - low) * 0.05
+        low, high = low - pad, high + pad
+        ticks = _nice_ticks(low, high)
+        inside = [tick for tick in ticks if low <= tick <= high]
+        self.ticks = inside if len(inside) >= 2 else ticks
         self.low, self.high = min(self.ticks[0], low), max(self.ticks[-1], high)
         self.start, self.end = start, end
 

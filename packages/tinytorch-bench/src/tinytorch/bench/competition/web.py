@@ -452,12 +452,12 @@ def error_page(status, what, revision):
 
 
 @click.command("serve")
-@click.option("--db", "url", default=db.DEFAULT_URL, show_default=True,
-              help="The database: an SQLAlchemy URL or an SQLite file name.")
+@click.option("--db", "url", metavar="URL", default=db.DEFAULT_URL, show_default=True,
+              help="database: an SQLAlchemy URL or an SQLite file name")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="The address to listen on (0.0.0.0: every interface, for a class server).")
+              help="address to listen on (0.0.0.0: every interface, for a class server)")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="The port to listen on (0: any free one).")
+              help="port to listen on (0: any free one)")
 def serve_command(url, host, port):
     """Serve the leaderboard as a web page that updates itself as submissions arrive."""
     try:

@@ -1,0 +1,141 @@
+"""The leaderboard page end to end: ``tt leaderboard serve`` in its own process, a real
+headless Chromium (Debian's, driven by Playwright) on it, and a run submitted with
+``tt submit`` while the page is open, which must appear without anyone reloading it.
+
+Needs the ``playwright`` Python package and a Chromium (``/usr/bin/chromium``, or the
+path in ``TINYTORCH_CHROMIUM``); Playwright's own browser download is never used. Skipped
+without them, except in the competition tox env (``TINYTORCH_COMPETITION=1``), where a
+missing browser is a failure.
+"""
+
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tinytorch.bench.competition import db
+from tinytorch.bench.run.cli import main
+
+REQUIRED = os.environ.get("TINYTORCH_COMPETITION") == "1"
+CHROMIUM = os.environ.get("TINYTORCH_CHROMIUM", "/usr/bin/chromium")
+# The machine's network is closed: nothing Chromium would fetch in the background.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(os.environ.get("TINYTORCH_SCREENSHOTS", "/tmp"))
+
+
+def need(reason):
+    if REQUIRED:
+        pytest.fail(f"{reason} (TINYTORCH_COMPETITION=1: the competition env must run this test)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A Chromium page, in a fresh profile."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ModuleNotFoundError:
+        need("the playwright package is not installed (pip install playwright)")
+    for module in ("starlette", "uvicorn"):
+        try:
+            __import__(module)
+        except ModuleNotFoundError:
+            need(f"{module} is not installed (pip install 'tinytorch-bench[web]')")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        need(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set TINYTORCH_CHROMIUM)")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            yield page
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def server(db_url):
+    """``tt leaderboard serve`` on a free port, in its own process: its base URL."""
+    command = [sys.executable, "-c", "from tinytorch.bench.run.cli import main; main()",
+               "leaderboard", "serve", "--db", db_url, "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = _first_line(process, timeout=60)
+        assert " at http://" in line, line
+        yield line.split(" at ", 1)[1].split()[0].rstrip("/")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _first_line(process, timeout):
+    """The first line the server prints ("serving ... at http://host:port/"), or what it said before dying."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        if ready:
+            return process.stdout.readline()
+        if process.poll() is not None:
+            return process.stdout.read()
+    raise AssertionError(f"tt leaderboard serve printed nothing in {timeout} s")
+
+
+def copy_with_score(run, dest, score):
+    """A copy of ``run`` claiming ``score``: stored directly (``db.store`` checks nothing), it
+    stands in for a classmate's entry."""
+    shutil.copytree(run, dest)
+    metrics = json.loads((dest / "metrics.json").read_text())
+    metrics["event"].update(score=score, qualified=True, valid=True)
+    metrics["optimized"]["accuracy"] = 0.8
+    (dest / "metrics.json").write_text(json.dumps(metrics))
+    return dest
+
+
+def ranked_runs(page):
+    return page.locator("section").first.locator("tbody tr td:nth-child(2) a").all_inner_texts()
+
+
+def test_the_page_ranks_shows_an_entry_and_updates_as_a_run_is_submitted(browser, server, olympics_run, db_url,
+                                                                       tmp_path):
+    engine = db.connect(db_url)
+    for name, score in (("alice", 6.0), ("bob", 2.0)):
+        db.store(engine, copy_with_score(olympics_run, tmp_path / "class" / name, score))
+    page = browser
+    page.goto(server + "/")
+    assert page.locator("h2").first.inner_text() == "digits: Memory Challenge (memory)"
+    assert ranked_runs(page) == ["alice", "bob"]
+    assert page.locator("section svg circle").count() == 2
+
+    page.get_by_role("link", name="alice", exact=True).first.click()
+    page.wait_for_url("**/entry/*")
+    assert page.locator("h1").inner_text().endswith("alice")
+    for heading in ("Grades", "Per-layer profile", "Config", "Manifest", "Report"):
+        assert page.get_by_role("heading", name=heading, exact=True).count() == 1, heading
+    assert page.locator("td", has_text="QuantizedLinear").count() == 2
+    page.screenshot(path=str(SCREENSHOTS / "tinytorch-leaderboard-entry.png"), full_page=True)
+
+    page.get_by_role("link", name="leaderboard").click()
+    page.wait_for_url(server + "/")
+    page.evaluate("window.notReloaded = true")  # gone once the page reloads itself
+    with page.expect_event("load", timeout=20_000):  # the page's own poll reloads it; nobody else does
+        result = CliRunner().invoke(main, ["submit", str(olympics_run), "--db", db_url])
+        assert result.exit_code == 0, result.output
+    assert page.evaluate("window.notReloaded") is None
+    page.locator("section").first.locator("tbody tr").nth(2).wait_for()
+    assert ranked_runs(page) == ["alice", "bob", "run"]  # the real run is disqualified: last
+    assert page.locator("section svg circle").count() == 3
+    page.screenshot(path=str(SCREENSHOTS / "tinytorch-leaderboard.png"), full_page=True)
