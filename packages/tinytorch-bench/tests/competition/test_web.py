@@ -94,6 +94,8 @@ def test_index_ranks_like_the_leaderboard(board):
     assert rows_of(page.text) == ["best", "middle", web.escape(HOSTILE.replace("/", "|")), "out"]
     assert f'href="/entry/{ids["best"]}"' in page.text
     assert "disqualified: accuracy is 50%" in page.text
+    table = page.text.split("<tbody>", 1)[1]
+    assert re.findall(r'<tr(?: class="out")?><td class="n">([^<]*)</td>', table)[:4] == ["1", "2", "3", "-"]
     assert f'data-revision="{db.revision(engine)}"' in page.text
     assert '<meta http-equiv="refresh"' in page.text.split("<noscript>", 1)[1].split("</noscript>", 1)[0]
 
@@ -133,7 +135,7 @@ def test_entry_page_lists_grades(board):
     page = client.get(f"/entry/{ids['middle']}").text
     assert "failed" in page and "2.5000" in page and "cpu grader" in page
     assert "<script>alert" not in page
-    assert "failed: model.npz differs" in client.get("/").text
+    assert "graded: FAILED: model.npz differs" in client.get("/").text  # leaderboard.status's words
 
 
 def test_hostile_run_name_is_text_everywhere(board):
@@ -147,6 +149,38 @@ def test_hostile_run_name_is_text_everywhere(board):
             html = parsed(page)
             assert html.tags.count("script") == 1 and "alert" not in "".join(html.scripts), path
             assert "b" not in html.tags
+
+
+def test_hostile_track_name_is_text_and_its_front_is_found(olympics_run, db_url, tmp_path):
+    run = variant(olympics_run, tmp_path / "odd", score=2.0)
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["track"] = "<b>digits/v2</b>"
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    db.store(db.connect(db_url), run)
+    client = TestClient(web.create_app(db_url))
+    page = client.get("/").text
+    assert "<b>" not in page and "&lt;b&gt;digits/v2&lt;/b&gt;: Memory Challenge" in page
+    link = re.search(r'href="(/pareto/[^"]+\.svg)"', page)[1]
+    assert link == "/pareto/%3Cb%3Edigits%2Fv2%3C%2Fb%3E/memory.svg"
+    svg = client.get(link)
+    assert svg.status_code == 200 and "&lt;b&gt;digits/v2" in svg.text
+
+
+def test_the_module_imports_without_starlette_and_serve_says_what_to_install(monkeypatch, tmp_path):
+    import importlib
+    import sys
+
+    import tinytorch.bench.competition as room
+
+    monkeypatch.setattr(room, "web", web)  # put back afterwards: the import below rebinds it
+    for name in [name for name in sys.modules if name.split(".")[0] in ("starlette", "uvicorn")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "starlette", None)  # "import starlette" now fails as if not installed
+    monkeypatch.delitem(sys.modules, "tinytorch.bench.competition.web")
+    bare = importlib.import_module("tinytorch.bench.competition.web")
+    result = CliRunner().invoke(bare.serve_command, ["--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {web.WEB_HINT}"
 
 
 def test_every_page_is_behind_a_strict_content_security_policy(board):

@@ -66,7 +66,7 @@ STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 1400px; padding: 0 1rem; color: #222; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.out td { color: #777; }
 pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; font-size: 0.85rem; }
 .board { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
@@ -175,14 +175,15 @@ def _title(event):
 def _board(i, track, event, entries):
     """One track and event: the ranking table, and the Pareto front inline so its dots are links."""
     rows = []
-    for place, e in enumerate(entries, 1):
-        run = _join([_entry_link(e), *_sweep_note(e)])
-        rows.append([str(place) if e["qualified"] else "-", run, f"{e['score']:.3f}",
-                     f"{e['baseline_accuracy']:.2%} -> {e['accuracy']:.2%}", f"{e['bytes_ratio']:.3f}",
-                     f"{e['speedup']:.2f}x", _status(e), _graded(e["graded"]), e["submitted_at"][:19].replace("T", " ")])
-    table = _table(["rank", "run", "score", "accuracy", "bytes ratio", "speedup", "status", "graded", "submitted (UTC)"],
-                   rows, numeric=("rank", "score", "accuracy", "bytes ratio", "speedup"),
-                   row_class=lambda r: None if entries[r]["qualified"] else "out")
+    for e in entries:
+        rows.append(["-" if e["rank"] is None else e["rank"], _join([_entry_link(e), *_sweep_note(e)]),
+                     f"{e['score']:.3f}", f"{e['baseline_accuracy']:.2%} -> {e['accuracy']:.2%}",
+                     f"{e['bytes_ratio']:.3f}", f"{e['speedup']:.2f}x", _status(e), _regraded(e["graded"]),
+                     e["submitted_at"][:19].replace("T", " ")])
+    table = _table(["rank", "run", "score", "accuracy", "bytes ratio", "speedup", "status", "score re-measured",
+                    "submitted (UTC)"], rows, numeric=("rank", "score", "accuracy", "bytes ratio", "speedup",
+                                                       "score re-measured", "submitted (UTC)"),
+                   row_class=lambda r: None if entries[r]["rank"] else "out")
     link = Html(f"<a href=\"{_esc(_pareto_path(track, event))}\">the front as an SVG file</a>")
     return _join([Html(f"<section id=\"board-{i}\">"), Html("<h2>"), f"{track}: {_title(event)}", Html("</h2>"),
                   Html("<div class=\"board\"><div>"), table, Html("</div><div>"), pareto_svg(track, event, entries),
@@ -198,19 +199,18 @@ def _sweep_note(entry):
 
 
 def _status(entry):
-    if not entry["qualified"]:
-        return _join([Html("<span class=\"bad\">"), f"disqualified: {entry['reason']}", Html("</span>")])
-    if entry.get("valid") is False:
-        return "qualified, not valid (see its page)"
-    return Html("<span class=\"good\">valid</span>") if entry.get("valid") else "qualified"
+    """``leaderboard.status``'s words (as ``tt leaderboard`` prints them), green when valid, red when out."""
+    css = ("good", "", "bad")[leaderboard.standing(entry)]
+    if entry.get("graded") and not entry["graded"]["verified"]:
+        css = "bad"
+    return _join([Html(f"<span class=\"{css}\">"), leaderboard.status(entry), Html("</span>")])
 
 
-def _graded(grade):
+def _regraded(grade):
+    """The score the newest grading measured, or why there is none."""
     if grade is None:
-        return "not yet"
-    score = (grade.get("figures") or {}).get("event", {}).get("score")
-    again = f", score {_num(score, '.3f')} here" if score is not None else ""
-    return f"verified{again}" if grade["verified"] else f"failed: {grade['detail']}"
+        return "not graded"
+    return _num(((grade.get("figures") or {}).get("event") or {}).get("score"), ".3f")
 
 
 def pareto_svg(track, event, entries):
@@ -241,12 +241,10 @@ def entry_page(engine, id):
 
 
 def _summary(stored):
-    event = stored["metrics"].get("event") or {}
     rows = [
         ["score", f"{stored['score']:.4f}"],
         ["status", _status(stored)],
-        ["qualification", "qualified" if stored["qualified"] else f"disqualified: {stored['reason']}"],
-        ["validity", event.get("valid_reason") or ("valid" if stored.get("valid") else "-")],
+        ["validity", stored.get("valid_reason") or "-"],
         ["accuracy", f"{stored['baseline_accuracy']:.2%} (baseline) -> {stored['accuracy']:.2%}"],
         ["bytes ratio", f"{stored['bytes_ratio']:.4f}"],
         ["speedup", f"{stored['speedup']:.3f}x"],
