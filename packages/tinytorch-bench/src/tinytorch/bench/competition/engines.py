@@ -7,9 +7,15 @@ back as it finishes, whichever engine runs them:
     for done in run_all(train_one, trials, engine="ray", workers=2):
         done.job, done.result, done.error   # error: None, or one line saying what went wrong
 
+``Session`` keeps one engine up across several such calls (a sweep's two waves):
+
+    with Session("local", workers=2) as session:
+        for done in session.run_all(train_one, trials): ...
+
 ``fn(job, report)`` is called once per job in a worker process; ``report(message)``
 sends a small picklable message back to the caller while the job runs (a trial's
-epoch), which ``run_all`` passes to ``on_report(job, message)``. ``fn`` and the jobs must
+epoch), which ``run_all`` passes to ``on_report(job, message)``; a message still on its
+way when its job finishes is dropped (the result says more). ``fn`` and the jobs must
 be picklable (``fn`` a module-level function).
 
 - **local** (the default): a ``concurrent.futures.ProcessPoolExecutor`` of ``workers``
@@ -32,11 +38,11 @@ whatever the caller already stored from finished jobs stays stored.
 Read next: ``sweep.py`` and ``grade.py``, the two users.
 """
 
-import contextlib
 import multiprocessing
 import os
 import queue as queues
 import time
+import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -59,16 +65,85 @@ class Done:
 
 def run_all(fn, jobs, *, engine="local", workers=None, address=None, on_report=None):
     """Run ``fn(job, report)`` for every job; yield a ``Done`` per job as each finishes."""
-    jobs = list(jobs)
-    if engine not in ENGINES:
-        raise click.BadParameter(f"expected one of {', '.join(ENGINES)}, found {engine!r}", param_hint="--engine")
-    if address is not None and engine != "ray":
-        raise click.UsageError("--address names a Ray cluster; use it with --engine ray")
-    if not jobs:
-        return iter(())
-    run = _run_ray if engine == "ray" else _run_local
-    return run(fn, jobs, workers or os.cpu_count() or 1, address, on_report or (lambda job, message: None))
+    with Session(engine, workers, address) as session:
+        yield from session.run_all(fn, jobs, on_report)
 
+
+class Session:
+    """An engine kept up for several ``run_all`` calls: one pool of workers, or one Ray, not one per call.
+
+    A sweep runs its trials in two waves and grading runs two kinds of jobs; starting a
+    local Ray (seconds) or spawning workers (each imports NumPy and the runner) once
+    saves that time for every call after the first.
+    """
+
+    def __init__(self, engine="local", workers=None, address=None):
+        if engine not in ENGINES:
+            raise click.BadParameter(f"expected one of {', '.join(ENGINES)}, found {engine!r}",
+                                     param_hint="--engine")
+        if address is not None and engine != "ray":
+            raise click.UsageError("--address names a Ray cluster; use it with --engine ray")
+        self.engine, self.workers, self.address = engine, workers or os.cpu_count() or 1, address
+        self.ray = import_ray() if engine == "ray" else None
+        self.pool = self.started_ray = None
+
+    def __enter__(self):
+        if self.ray is not None and not self.ray.is_initialized():
+            _start_ray(self.ray, self.workers, self.address)
+            self.started_ray = True
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_pool()
+        if self.started_ray:
+            self.ray.shutdown()
+
+    def run_all(self, fn, jobs, on_report=None):
+        """Run ``fn(job, report)`` for every job; yield a ``Done`` per job as each finishes."""
+        jobs = list(jobs)
+        on_report = on_report or (lambda job, message: None)
+        if self.ray is not None:
+            return _run_ray(self.ray, fn, jobs, on_report)
+        return self._run_local(fn, jobs, on_report)
+
+    def _run_local(self, fn, jobs, on_report):
+        if self.pool is None:
+            self._start_pool()
+        env, batch = _environment(), uuid.uuid4().hex
+        pending = {self.pool.submit(_call_local, fn, job, batch, i, env): i for i, job in enumerate(jobs)}
+        try:
+            while pending:
+                finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                _drain(self.messages, batch, jobs, set(pending.values()), on_report)
+                for future in finished:
+                    i = pending.pop(future)
+                    try:
+                        yield Done(jobs[i], *future.result())
+                    except Exception as error:  # the worker died (killed, out of memory): the pool is broken
+                        yield Done(jobs[i], error=f"the worker process died: {describe(error)}")
+        finally:
+            if pending:  # Ctrl-C, or the caller stopped iterating: stop the jobs still running
+                self.stop_pool()
+
+    def _start_pool(self):
+        context = multiprocessing.get_context("spawn")
+        self.messages = context.Queue()
+        saved = {k: os.environ.get(k) for k in ONE_THREAD}
+        os.environ.update(ONE_THREAD)  # a spawned worker reads these before it imports NumPy
+        try:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                            initargs=(self.messages,))
+            for _ in range(self.workers):  # spawn them all now, while the variables are set
+                self.pool.submit(int)
+        finally:
+            for key, value in saved.items():
+                os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+
+    def stop_pool(self):
+        if self.pool is not None:
+            _stop(self.pool)
+            self.messages.close()
+            self.pool = None
 
 def describe(error):
     """One line for an exception raised in a job: its message (a bad config: every problem)."""
@@ -84,14 +159,13 @@ def _environment():
     return {k: v for k, v in os.environ.items() if k.startswith("TINYTORCH_")} | ONE_THREAD
 
 
-def _call(fn, job, index, env, messages):
+def _call(fn, job, batch, index, env, messages):
     """Run one job in a worker: ``(result, error, seconds)``, never an exception."""
     os.environ.update(env)
     start = time.perf_counter()
 
     def report(message):
-        if messages is not None:
-            messages.put((index, message))
+        messages.put((batch, index, message))
 
     try:
         result = fn(job, report)
@@ -114,55 +188,32 @@ def _start_worker(messages):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle: it stops us
 
 
-def _call_local(fn, job, index, env):
-    return _call(fn, job, index, env, _messages)
+def _call_local(fn, job, batch, index, env):
+    return _call(fn, job, batch, index, env, _messages)
 
 
-def _run_local(fn, jobs, workers, address, on_report):
-    context = multiprocessing.get_context("spawn")
-    messages = context.Queue()
-    saved = {k: os.environ.get(k) for k in ONE_THREAD}
-    os.environ.update(ONE_THREAD)  # a spawned worker reads these before it imports NumPy
-    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_start_worker,
-                               initargs=(messages,))
-    env = _environment()
-    try:
-        pending = {pool.submit(_call_local, fn, job, i, env): i for i, job in enumerate(jobs)}
-        while pending:
-            finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-            _drain(messages, jobs, on_report)
-            for future in finished:
-                i = pending.pop(future)
-                try:
-                    yield Done(jobs[i], *future.result())
-                except Exception as error:  # the worker died (killed, out of memory): the pool is broken
-                    yield Done(jobs[i], error=f"the worker process died: {describe(error)}")
-    finally:  # also on Ctrl-C, or when the caller stops iterating
-        pool.shutdown(wait=False, cancel_futures=True)
-        _stop_workers(pool)
-        messages.close()
-        for key, value in saved.items():
-            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
-
-
-def _stop_workers(pool):
+def _stop(pool):
     """End the pool's processes now; a job cut short left no metrics.json, so it runs again next time."""
     if hasattr(pool, "terminate_workers"):  # Python 3.14
         pool.terminate_workers()
         return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
         process.terminate()
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in processes:
         process.join(5)
 
 
-def _drain(messages, jobs, on_report):
+def _drain(messages, batch, jobs, running, on_report):
+    """Pass on the messages that came in; those of an earlier batch or a finished job are late: dropped."""
     while True:
         try:
-            index, message = messages.get_nowait()
+            sent_by, index, message = messages.get_nowait()
         except (queues.Empty, OSError, ValueError):
             return
-        on_report(jobs[index], message)
+        if sent_by == batch and index in running:
+            on_report(jobs[index], message)
 
 
 # -- ray ------------------------------------------------------------------------------------
@@ -177,21 +228,17 @@ def import_ray():
     return ray
 
 
-def _run_ray(fn, jobs, workers, address, on_report):
-    ray = import_ray()
-    started = not ray.is_initialized()
-    if started:
-        _start_ray(ray, workers, address)
+def _run_ray(ray, fn, jobs, on_report):
     from ray.util.queue import Queue
 
     messages = Queue(actor_options={"num_cpus": 0})
     task = ray.remote(num_cpus=1, max_retries=0)(_call)
-    env = _environment()
-    pending = {task.remote(fn, job, i, env, messages): i for i, job in enumerate(jobs)}
+    env, batch = _environment(), uuid.uuid4().hex
+    pending = {task.remote(fn, job, batch, i, env, messages): i for i, job in enumerate(jobs)}
     try:
         while pending:
             finished, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
-            _drain(messages, jobs, on_report)
+            _drain(messages, batch, jobs, set(pending.values()), on_report)
             for ref in finished:
                 i = pending.pop(ref)
                 try:
@@ -202,22 +249,6 @@ def _run_ray(fn, jobs, workers, address, on_report):
         for ref in pending:
             ray.cancel(ref, force=True)
         ray.kill(messages.actor)
-        if started:
-            ray.shutdown()
-
-
-@contextlib.contextmanager
-def session(engine, workers=None, address=None):
-    """Keep one engine up for several ``run_all`` calls: a local Ray starts once, not once per call."""
-    if engine != "ray" or import_ray().is_initialized():
-        yield
-        return
-    ray = import_ray()
-    _start_ray(ray, workers or os.cpu_count() or 1, address)
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def _start_ray(ray, workers, address):

@@ -156,17 +156,17 @@ def grade_all(url=None, *, engine="local", workers=None, address=None, console=N
     if not entries:
         return []
     grades = {}
-    with engines.session(engine, workers, address):
+    with engines.Session(engine, workers, address) as session:
         baselines = missing_baselines(database, entries)
         if baselines:
             console.print(f"training {len(baselines)} baseline(s) this machine has not cached yet")
-            for done in engines.run_all(train_baseline, baselines, engine=engine, workers=workers, address=address):
+            for done in session.run_all(train_baseline, baselines):
                 if done.error:  # the grades of its submissions will say why (verify fails the same way)
                     console.print("[yellow]warning:[/] " + escape(f"baseline {done.job['config_hash'][:12]}: "
                                                                  f"{done.error}"))
         jobs = [{"id": entry["id"], "files": stored_files(database, entry["id"])} for entry in entries]
         console.print(f"grading {len(jobs)} submissions on {engine}")
-        for done in engines.run_all(grade_job, jobs, engine=engine, workers=workers, address=address):
+        for done in session.run_all(grade_job, jobs):
             grade = done.result or {"id": done.job["id"], "verified": False, "figures": {},
                                     "detail": f"cannot be checked: {done.error}", "machine": machine_facts()}
             db.add_grade(database, grade["id"], figures=grade["figures"], verified=grade["verified"],

@@ -300,10 +300,9 @@ def run_sweep(config_path, grid, *, engine="local", workers=None, address=None, 
     todo = [job for job in jobs if not finished(job)]
     console.print(escape(f"sweep {root}: {len(jobs)} trials, {len(results)} finished before, {len(todo)} to run "
                          f"on {engine} (database {db.url_of(url)}, sweep #{sweep_id})"), highlight=False)
-    with engines.session(engine, workers, address), SweepDisplay(console, len(jobs), len(results)) as display:
+    with engines.Session(engine, workers, address) as session, SweepDisplay(console, len(jobs), len(results)) as display:
         for wave in waves(todo):
-            for done in engines.run_all(run_trial, wave, engine=engine, workers=workers, address=address,
-                                        on_report=display.report):
+            for done in session.run_all(run_trial, wave, display.report):
                 result = store_trial(database, sweep_id, done.job) if done.error is None else {"error": done.error}
                 results[done.job["name"]] = result
                 display.finish(done.job, outcome(result))
