@@ -112,13 +112,16 @@ def ranked_runs(page):
 def test_the_page_ranks_shows_an_entry_and_updates_as_a_run_is_submitted(browser, server, olympics_run, db_url,
                                                                        tmp_path):
     engine = db.connect(db_url)
-    for name, score in (("alice", 6.0), ("bob", 2.0)):
-        db.store(engine, copy_with_score(olympics_run, tmp_path / "class" / name, score))
+    sweep = db.new_sweep(engine, "bob's grid", "configs/test/tiny_mlp.yaml", {"passes.0.sparsity": [0.5]})
+    db.store(engine, copy_with_score(olympics_run, tmp_path / "class" / "alice", 6.0))
+    db.store(engine, copy_with_score(olympics_run, tmp_path / "class" / "bob", 2.0), sweep_id=sweep,
+             params={"passes.0.sparsity": 0.5})
     page = browser
     page.goto(server + "/")
     assert page.locator("h2").first.inner_text() == "digits: Memory Challenge (memory)"
     assert ranked_runs(page) == ["alice", "bob"]
     assert page.locator("section svg circle").count() == 2
+    assert page.locator("tbody tr", has_text="bob").inner_text().count(f"sweep #{sweep}: passes.0.sparsity=0.5") == 1
 
     page.get_by_role("link", name="alice", exact=True).first.click()
     page.wait_for_url("**/entry/*")

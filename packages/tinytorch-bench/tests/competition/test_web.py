@@ -218,6 +218,17 @@ def test_revision_changes_when_a_run_is_stored(board, tmp_path, olympics_run):
     assert f'data-revision="{after}"' in client.get("/").text
 
 
+def test_a_database_that_breaks_is_a_503_page(board):
+    engine, ids, client = board
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE grades")  # as if the server lost it under us
+    for path in ("/", f"/entry/{ids['best']}"):
+        answer = client.get(path)
+        assert answer.status_code == 503 and "the database cannot be read: no such table: grades" in answer.text
+        assert "Traceback" not in answer.text
+    assert client.get("/nope").status_code == 404
+
+
 def test_an_empty_database_says_how_to_submit(db_url):
     page = TestClient(web.create_app(db_url)).get("/")
     assert page.status_code == 200 and "tt submit RUN_DIR" in page.text

@@ -33,6 +33,7 @@ Read next: ``pareto.py``, which draws the fronts; ``db.py`` for what an entry ho
 import base64
 import hashlib
 import json
+import logging
 import re
 from html import escape
 from urllib.parse import quote
@@ -41,6 +42,7 @@ import click
 import sqlalchemy
 
 from tinytorch.bench.olympics import events, leaderboard
+from tinytorch.core.files import shorten
 
 from . import db, pareto
 
@@ -421,10 +423,16 @@ def create_app(url):
         return JSONResponse({"revision": db.revision(engine)}, headers={"cache-control": "no-store"})
 
     def error(request, exc):
-        return html(error_page(exc.status_code, request.url.path, db.revision(engine)), exc.status_code)
+        try:
+            shown = db.revision(engine)
+        except sqlalchemy.exc.SQLAlchemyError:  # the page still says what was not found
+            shown = None
+        return html(error_page(exc.status_code, request.url.path, shown), exc.status_code)
 
     def unavailable(request, exc):
-        return html(error_page(503, f"the database cannot be read: {exc}", None), 503)
+        first = shorten(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0], 200)
+        logging.getLogger("uvicorn.error").warning("%s: the database cannot be read: %s", request.url.path, first)
+        return html(error_page(503, f"the database cannot be read: {first}", None), 503)
 
     routes = [Route("/", index), Route("/entry/{id:int}", entry), Route("/entry/{id:int}/model.npz", model),
               Route("/pareto/{track:path}/{event}.svg", front), Route("/revision", revision)]  # GET (and HEAD) only
