@@ -268,9 +268,11 @@ def test_the_page_on_postgresql(postgres_url, olympics_run, tmp_path):
     assert "QuantizedLinear" in client.get(f"/entry/{first}").text
 
 
-def test_an_empty_database_says_how_to_submit(db_url):
-    page = TestClient(web.create_app(db_url)).get("/")
-    assert page.status_code == 200 and "tt submit RUN_DIR" in page.text
+def test_an_empty_database_says_how_to_submit(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    page = TestClient(web.create_app("class.db")).get("/")  # a file name, as --db takes one
+    assert page.status_code == 200 and "tt submit RUN_DIR" in page.text and "sqlite:///class.db" in page.text
+    assert (tmp_path / "class.db").is_file()
 
 
 def test_latency_boards_plot_speedup(olympics_run, db_url, tmp_path):

@@ -390,6 +390,7 @@ def create_app(url):
     from starlette.responses import HTMLResponse, JSONResponse, Response
     from starlette.routing import Route
 
+    url = db.url_of(url)  # a plain file name is an SQLite file, as everywhere else
     engine = db.connect(url)
 
     def html(text, status=200):
@@ -472,12 +473,13 @@ def serve_command(url, host, port):
     except ModuleNotFoundError:
         raise click.ClickException(WEB_HINT) from None
     try:
-        app = create_app(db.url_of(url))
+        app = create_app(url)
     except db.DatabaseError as error:
         raise click.ClickException(str(error)) from None
     listener = _listen(host, port)
     bound = listener.getsockname()[1]
-    click.echo(f"serving {_shown(db.url_of(url))} at http://{host}:{bound}/ (Ctrl-C stops)", err=False)
+    shown_host = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed in a URL
+    click.echo(f"serving {_shown(db.url_of(url))} at http://{shown_host}:{bound}/ (Ctrl-C stops)")
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[listener])
 
