@@ -151,6 +151,19 @@ def test_hostile_run_name_is_text_everywhere(board):
             assert "b" not in html.tags
 
 
+def test_an_entry_with_odd_stored_figures_still_has_a_page(olympics_run, db_url, tmp_path):
+    run = variant(olympics_run, tmp_path / "odd", score=2.0)
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["optimized"]["layers"] = [{"name": "<i>x</i>", "output_shape": 7, "bytes": "many", "time_ms": None}]
+    metrics["baseline"]["layers"] = "junk"
+    metrics["passes"] = ["<i>odd</i>", {"name": "prune", "sparsity": "<i>"}]
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    id = db.store(db.connect(db_url), run)[0]
+    page = TestClient(web.create_app(db_url)).get(f"/entry/{id}")
+    assert page.status_code == 200 and "<i>" not in page.text
+    assert "&lt;i&gt;x&lt;/i&gt;" in page.text and "many" in page.text and "No per-layer profile" in page.text
+
+
 def test_hostile_track_name_is_text_and_its_front_is_found(olympics_run, db_url, tmp_path):
     run = variant(olympics_run, tmp_path / "odd", score=2.0)
     metrics = json.loads((run / "metrics.json").read_text())

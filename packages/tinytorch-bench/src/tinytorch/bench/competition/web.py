@@ -283,7 +283,7 @@ def _profiles(metrics):
         if not isinstance(layers, list) or not all(isinstance(row, dict) for row in layers):
             out.append(Html("<p>No per-layer profile was recorded.</p>"))
             continue
-        rows = [[row.get("name"), row.get("kind"), "x".join(map(str, row.get("output_shape") or [])) or "-",
+        rows = [[row.get("name"), row.get("kind"), _shape(row.get("output_shape")),
                  _num(row.get("parameters"), ","), _num(row.get("bytes"), ","), _num(row.get("flops"), ","),
                  _num(row.get("time_ms"), ".4f")] for row in layers]
         rows.append(["total", "", "", "", _num(measured.get("model_bytes"), ","), _num(measured.get("flops"), ","), ""])
@@ -291,6 +291,10 @@ def _profiles(metrics):
                           numeric=("params", "bytes", "FLOPs", "time (ms)")))
         out.append(_whole_model(measured))
     return out
+
+
+def _shape(shape):
+    return "x".join(map(str, shape)) or "-" if isinstance(shape, list) else _num(shape, "")
 
 
 def _whole_model(measured):
