@@ -151,12 +151,13 @@ def missing_baselines(database, entries):
 def grade_all(url=None, *, engine="local", workers=None, address=None, console=None):
     """Grade every stored submission; ``[(entry, grade)]`` in submission order, each grade recorded."""
     console = console or Console()
+    session = engines.Session(engine, workers, address)  # bad engine options fail here, before any work
     database = connect(url)
     entries = db.entries(database)
     if not entries:
         return []
     grades = {}
-    with engines.Session(engine, workers, address) as session:
+    with session:
         baselines = missing_baselines(database, entries)
         if baselines:
             console.print(f"training {len(baselines)} baseline(s) this machine has not cached yet")

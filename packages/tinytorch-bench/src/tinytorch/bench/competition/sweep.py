@@ -198,11 +198,12 @@ def plan(config_path, grid, out=None, backend=None):
     checked = check_trials(config_path, grid, backend)
     base = resolve_config(config_path, (), backend)
     root = Path(out) if out is not None else Path(SWEEPS_DIR) / sweep_name(base, grid)
-    jobs = []
+    jobs, where = [], root.resolve()  # a worker may start in another directory (a Ray node)
     for params, config in checked:
         name = trial_name(params)
-        jobs.append({"params": params, "name": name, "config": str(config_path), "overrides": overrides(params),
-                     "backend": backend, "out": str(root / name), "log": str(root / "logs" / f"{name}.log"),
+        jobs.append({"params": params, "name": name, "config": str(Path(config_path).resolve()),
+                     "overrides": overrides(params), "backend": backend, "out": str(where / name),
+                     "log": str(where / "logs" / f"{name}.log"),
                      "config_hash": config_hash(config)})
     return root, jobs
 
