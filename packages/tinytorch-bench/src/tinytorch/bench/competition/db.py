@@ -159,6 +159,7 @@ def migrate(engine, version=SCHEMA_VERSION):
     for attempt in range(2):
         try:
             with engine.begin() as conn:
+                _one_at_a_time(conn)
                 current = _version(conn)
                 if current > SCHEMA_VERSION:
                     raise DatabaseError(
@@ -174,6 +175,19 @@ def migrate(engine, version=SCHEMA_VERSION):
         except (exc.OperationalError, exc.ProgrammingError, exc.IntegrityError):
             if attempt:  # two processes migrated at once: the other one won; look again
                 raise
+
+
+def _one_at_a_time(conn):
+    """Hold the database's write lock for the migration: a second migrator waits, then finds it done.
+
+    pysqlite runs CREATE TABLE outside the transaction it opens (it begins one only before
+    INSERT and the like), so without ``BEGIN IMMEDIATE`` two processes starting on a new
+    file both create the tables, and the later one fails.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(1849)")  # any fixed number: TinyTorch's lock
 
 
 def _version(conn):
