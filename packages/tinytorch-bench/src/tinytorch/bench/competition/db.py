@@ -159,7 +159,8 @@ def migrate(engine, version=SCHEMA_VERSION):
     for attempt in range(2):
         try:
             with engine.begin() as conn:
-                _one_at_a_time(conn)
+                if _version(conn) < version:  # only a migrator locks: a read-only database stays readable
+                    _one_at_a_time(conn)
                 current = _version(conn)
                 if current > SCHEMA_VERSION:
                     raise DatabaseError(
