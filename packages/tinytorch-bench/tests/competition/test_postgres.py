@@ -44,7 +44,7 @@ def pg_url():
     admin.dispose()
 
 
-def test_submit_list_and_the_duplicate_no_op(olympics_run, pg_url):
+def test_submit_list_and_the_duplicate_no_op(pg_url, olympics_run):
     first = CliRunner().invoke(main, ["submit", str(olympics_run), "--db", pg_url])
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith(f"submitted {olympics_run} as #1 to postgresql+psycopg://")
@@ -62,7 +62,7 @@ def test_submit_list_and_the_duplicate_no_op(olympics_run, pg_url):
     assert board.exit_code == 0 and [e["id"] for e in json.loads(board.stdout)] == [1]
 
 
-def test_migrations_on_postgres(olympics_run, pg_url):
+def test_migrations_on_postgres(pg_url, olympics_run):
     id, _ = db.store(db.connect(pg_url, version=1), olympics_run)
     engine = db.connect(pg_url)
     assert "grades" in sa.inspect(engine).get_table_names()
@@ -74,7 +74,7 @@ def test_migrations_on_postgres(olympics_run, pg_url):
         db.connect(pg_url)
 
 
-def test_two_processes_submitting_one_run_at_once_store_it_once(olympics_run, pg_url):
+def test_two_processes_submitting_one_run_at_once_store_it_once(pg_url, olympics_run):
     tt = [sys.executable, "-c", "from tinytorch.bench.run.cli import main; main()", "submit", str(olympics_run)]
     processes = [subprocess.Popen([*tt, "--db", pg_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(2)]
