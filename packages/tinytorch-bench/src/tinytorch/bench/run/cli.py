@@ -8,7 +8,7 @@
     tt plugins
     tt profile CONFIG_OR_RUN_DIR      per-layer parameters, bytes, FLOPs and time
     tt events                         the TorchPerf Olympics rules
-    tt verify RUN_DIR                 check a run's files against what it measured
+    tt verify RUN_DIR                 check a run's files against what it measured (--db URL --all: every submission)
     tt submit RUN_DIR [--db URL]      check a run and store it in the leaderboard database
     tt leaderboard [RUNS_DIR] [--json]    submissions (or a folder's runs) ranked per track and event
     tt leaderboard serve              the standings as a web page
