@@ -233,3 +233,8 @@ def test_serve_gets_the_groups_db_unless_given_its_own(board, tmp_path, monkeypa
         result = CliRunner().invoke(main, ["leaderboard", *args])
         assert result.exit_code == 0, result.output
     assert seen == [(board, 8000), ("other.db", 9)]
+    write_run(tmp_path / "serve", "r1", "memory", 2.0)  # a runs folder named like the subcommand: after --
+    monkeypatch.chdir(tmp_path)
+    folder = CliRunner().invoke(main, ["leaderboard", "--json", "--", "serve"])
+    assert folder.exit_code == 0, folder.output
+    assert [e["run"] for e in json.loads(folder.stdout)] == ["r1"]

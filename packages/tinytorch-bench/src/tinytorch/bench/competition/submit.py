@@ -154,12 +154,13 @@ class LeaderboardGroup(click.Group):
 
 
 def _first_word(args, params):
-    """The index of the first argument in ``args`` that is neither an option nor an option's value."""
+    """The index of the first argument in ``args`` that is neither an option nor an option's value
+    (None if there is none, or it comes after ``--``)."""
     takes_value = {opt for p in params if isinstance(p, click.Option) and not p.is_flag for opt in p.opts}
     at = 0
     while at < len(args):
-        if args[at] == "--":
-            return at + 1 if at + 1 < len(args) else None
+        if args[at] == "--":  # what follows is RUNS_DIR: tt leaderboard -- serve ranks a folder named serve
+            return None
         if not args[at].startswith("-"):
             return at
         at += 2 if args[at] in takes_value else 1
