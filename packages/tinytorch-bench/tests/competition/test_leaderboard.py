@@ -8,6 +8,7 @@ import shutil
 import sys
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from tinytorch.bench.competition import db
@@ -177,13 +178,22 @@ def test_the_database_ranks_valid_first_and_a_tie_goes_to_the_earlier_submission
     assert listed[1]["submitted_at"] < listed[2]["submitted_at"]
     assert all(list(e) == list(leaderboard.JSON_KEYS) for e in listed)
     assert listed[0]["track"] == "digits" and listed[0]["event"] == "memory" and listed[0]["valid"] is True
+    # the time decides, not the id: give the later submission an earlier time and the tie turns
+    with sa.create_engine(board).begin() as conn:
+        conn.execute(sa.text("UPDATE submissions SET submitted_at = '2000-01-01T00:00:00.000000+00:00' WHERE id = 2"))
+    again = json.loads(CliRunner().invoke(main, ["leaderboard", "--db", board, "--json"]).stdout)
+    assert [e["run"] for e in again][:3] == ["best", "a-later", "b-earlier"]
 
 
-def test_the_database_table_shows_submission_ids_and_times(board):
+def test_the_database_table_shows_submission_ids_times_and_grades(board):
+    engine = db.connect(board)
+    db.add_grade(engine, 3, figures={"event": {"score": 8.5}}, verified=True, detail="", machine={})
+    db.add_grade(engine, 1, figures={"event": {"score": 4.25}}, verified=False, detail="model sha256", machine={})
     result = CliRunner().invoke(main, ["leaderboard", "--db", board])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "digits: memory" in out and "submitted (UTC)" in out
+    assert "digits: memory" in out and "submitted (UTC)" in out and "re-measured" in out
+    assert "8.500" in out and "4.250" in out and "graded: verified" in out and "graded: FAILED: model sha256" in out
     assert out.index("best") < out.index("b-earlier") < out.index("a-later") < out.index("invalid") < out.index("out")
     assert "#3" in out and "qualified, INVALID" in out
     stored = db.entries(db.connect(board))[0]["submitted_at"]

@@ -167,9 +167,10 @@ def tables(ranked):
     """One rich table per track and event, best run first; with submission id and time from a database."""
     for (track, event), entries in ranked.items():
         submitted = any(e.get("id") is not None for e in entries)
+        graded = any(e.get("graded") for e in entries)
         table = Table(title=f"{track}: {event}")
-        headings = ("rank", *(("#",) if submitted else ()), "run", "score", "accuracy", "bytes ratio", "speedup",
-                    *(("submitted (UTC)",) if submitted else ()), "status")
+        headings = ("rank", *(("#",) if submitted else ()), "run", "score", *(("re-measured",) if graded else ()),
+                    "accuracy", "bytes ratio", "speedup", *(("submitted (UTC)",) if submitted else ()), "status")
         for heading in headings:
             table.add_column(heading, justify="left" if heading in ("run", "status", "submitted (UTC)") else "right")
         for e in entries:
@@ -178,8 +179,18 @@ def tables(ranked):
                 f"{e['baseline_accuracy']:.2%} -> {e['accuracy']:.2%}", f"{e['bytes_ratio']:.3f}",
                 f"{e['speedup']:.2f}x", escape(status(e)),  # a run's name or reason is not markup
             ]
+            if graded:  # the score grading measured on its machine (tt verify --db URL --all)
+                cells[3:3] = [_remeasured(e.get("graded"))]
             if submitted:
                 cells[1:1] = [f"#{e['id']}"]
                 cells[-1:-1] = [(e.get("submitted_at") or "")[:19].replace("T", " ")]
             table.add_row(*cells)
         yield table
+
+
+def _remeasured(grade):
+    """The event's score as grading measured it; ``-`` before grading."""
+    if grade is None:
+        return "-"
+    score = ((grade.get("figures") or {}).get("event") or {}).get("score")
+    return f"{score:.3f}" if isinstance(score, int | float) else "?"
