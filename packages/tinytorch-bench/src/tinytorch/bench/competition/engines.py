@@ -41,6 +41,7 @@ Read next: ``sweep.py`` and ``grade.py``, the two users.
 import multiprocessing
 import os
 import queue as queues
+import signal
 import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -111,6 +112,7 @@ class Session:
             self._start_pool()
         env, batch = _environment(), uuid.uuid4().hex
         pending = {self.pool.submit(_call_local, fn, job, batch, i, env): i for i, job in enumerate(jobs)}
+        broken = False
         try:
             while pending:
                 finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
@@ -120,9 +122,10 @@ class Session:
                     try:
                         yield Done(jobs[i], *future.result())
                     except Exception as error:  # the worker died (killed, out of memory): the pool is broken
+                        broken = True
                         yield Done(jobs[i], error=f"the worker process died: {describe(error)}")
         finally:
-            if pending:  # Ctrl-C, or the caller stopped iterating: stop the jobs still running
+            if pending or broken:  # Ctrl-C, the caller stopped iterating, or a dead worker: a new pool next time
                 self.stop_pool()
 
     def _start_pool(self):
@@ -144,6 +147,7 @@ class Session:
             _stop(self.pool)
             self.messages.close()
             self.pool = None
+
 
 def describe(error):
     """One line for an exception raised in a job: its message (a bad config: every problem)."""
@@ -183,8 +187,6 @@ _messages = None  # the worker's end of the progress queue, set when the worker 
 def _start_worker(messages):
     global _messages
     _messages = messages
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle: it stops us
 
 

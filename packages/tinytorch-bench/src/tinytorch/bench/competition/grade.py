@@ -41,6 +41,7 @@ from tinytorch.bench.olympics import loadgen, profiler, verify
 from tinytorch.bench.perf import machine
 from tinytorch.bench.run import manifest, runner
 from tinytorch.bench.run.cache import baseline_paths, load_baseline
+from tinytorch.bench.run.cli import fail
 from tinytorch.bench.run.config import config_hash, load_config
 from tinytorch.bench.run.prepare import prepare
 from tinytorch.core import plugins, use_backend
@@ -180,7 +181,7 @@ def connect(url):
     try:
         return db.connect(url)
     except db.DatabaseError as error:
-        raise click.ClickException(str(error)) from None
+        fail(str(error), 1)  # one line, as tt prints every expected error
 
 
 def table(graded):

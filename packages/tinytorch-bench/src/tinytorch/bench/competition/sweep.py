@@ -50,6 +50,7 @@ from rich.table import Table
 from tinytorch.bench.olympics import leaderboard
 from tinytorch.bench.run import runner, yamlio
 from tinytorch.bench.run.cache import baseline_paths
+from tinytorch.bench.run.cli import fail
 from tinytorch.bench.run.config import ConfigError, config_hash
 from tinytorch.bench.run.prepare import build_model, check_passes, load_data, resolve_config
 from tinytorch.core import use_backend
@@ -228,7 +229,7 @@ def connect(url):
     try:
         return db.connect(url)
     except db.DatabaseError as error:
-        raise click.ClickException(str(error)) from None
+        fail(str(error), 1)  # one line, as tt prints every expected error
 
 
 def store_trial(database, sweep_id, job):
