@@ -33,6 +33,9 @@ JOBS = textwrap.dedent('''
                 time.sleep(0.01)
             time.sleep(1)
         return job
+
+    def dies(job, report):
+        os._exit(1)  # as a worker killed by the out-of-memory killer would
 ''')
 
 
@@ -72,6 +75,13 @@ def test_a_session_runs_several_batches_on_one_pool(jobs_module):
         assert session.pool is pool
     assert sorted(first) == ["a", "b"] and second == ["c"]
     assert session.pool is None
+
+
+def test_a_worker_that_dies_is_reported_and_the_next_batch_gets_a_new_pool(jobs_module):
+    with engines.Session("local", workers=1) as session:
+        (done,) = session.run_all(jobs_module.dies, ["x"])
+        assert done.error.startswith("the worker process died")
+        assert [d.result[0] for d in session.run_all(jobs_module.square, [2])] == [4]
 
 
 def test_stopping_early_ends_the_running_jobs(jobs_module, tmp_path):
