@@ -18,7 +18,9 @@ A run directory is plain files: anyone can edit ``metrics.json`` or drop another
    edited score, ``qualified`` or ``valid`` does not survive it.
 
 Latencies are not rechecked (they are this machine's, now); they are only as good as
-the manifest's description of the machine they were measured on.
+the manifest's description of the machine they were measured on. ``tt verify --db URL
+--all`` runs these checks on every submission in the competition's database and then
+measures each again on the grading machine, latencies included (``competition/grade.py``).
 
 Read next: ``leaderboard.py``, which ranks the runs ``verify`` vouches for.
 """
