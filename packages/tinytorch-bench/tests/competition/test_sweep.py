@@ -166,3 +166,13 @@ def test_the_summary_marks_the_front():
     assert [e["run"] for e in front] == ["a"]
     assert table.row_count == 3
     assert json.dumps(front)  # plain data, as the database holds it
+
+
+def test_a_failing_trial_is_reported_and_the_others_are_stored(config, tmp_path, db_url):
+    result = CliRunner().invoke(main, ["sweep", str(config), "--grid", "train.optimizer.lr=[0.01, 1e30]",
+                                       "--jobs", "2", "--out", str(tmp_path / "sw"), "--db", db_url])
+    assert result.exit_code == 1, result.output
+    assert "FAILED training diverged" in result.output and "1 of 2 trials failed" in result.output
+    (entry,) = db.entries(db.connect(db_url))
+    assert entry["params"] == {"train.optimizer.lr": 0.01}
+    assert (tmp_path / "sw" / "pareto.svg").is_file()
