@@ -142,3 +142,13 @@ def test_a_run_is_stored_from_the_files_that_were_checked(olympics_run, db_url, 
     assert result.exit_code == 0, result.output
     stored = db.submission(db.connect(db_url), 1)
     assert stored["metrics"] == json.loads(original)
+
+
+def test_the_run_files_are_read_with_limits(tmp_path, db_url):
+    run = tmp_path / "odd"
+    run.mkdir()
+    (run / "metrics.json").symlink_to("/dev/zero")  # would never end if read whole
+    result = submit(run, db_url)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"refused: {run / 'metrics.json'}: expected a regular metrics.json file, found a directory, device or pipe"]

@@ -30,7 +30,7 @@ from rich.markup import escape
 
 from tinytorch.bench.olympics import leaderboard, verify
 from tinytorch.bench.run import runner
-from tinytorch.bench.run.cli import fail
+from tinytorch.bench.run.cli import fail, os_error_message
 from tinytorch.bench.run.config import ConfigError
 from tinytorch.core import plugins
 from tinytorch.core.files import read_limited, shorten
@@ -52,9 +52,11 @@ def submit_command(run_dir, url):
         copy = Path(scratch) / run_dir.resolve().name  # the entry's name is the run directory's
         try:
             _copy_run(run_dir, copy)
-        except (ValueError, OSError) as error:
-            fail(f"refused: {getattr(error, 'strerror', None) or error}", 1)
-        problems = refusals(copy, shown=run_dir)
+            problems = refusals(copy, shown=run_dir)
+        except ValueError as error:  # a file too large, or not a regular file
+            problems = [str(error)]
+        except OSError as error:  # a file that cannot be read
+            problems = [os_error_message(error)]
         for problem in problems:
             click.echo(f"refused: {problem}", err=True)
         if problems:
@@ -63,6 +65,8 @@ def submit_command(run_dir, url):
             id, created = db.store(engine, copy)
         except sa.exc.SQLAlchemyError as error:
             fail(f"--db {_shown(engine)}: cannot store the run: {_first_line(error)}", 1)
+        except ValueError as error:  # checked already, so not expected; still one line
+            fail(str(error).replace(str(copy), str(run_dir)), 1)
     if created:
         click.echo(f"submitted {run_dir} as #{id} to {_shown(engine)}")
     else:
@@ -78,8 +82,12 @@ def _copy_run(run_dir, copy):
     """Copy the files of ``run_dir`` that are checked and stored into the new directory ``copy``."""
     copy.mkdir()
     for name, limit in LIMITS.items():
-        if (run_dir / name).is_file():  # a missing one is verify's to report
+        if not (run_dir / name).exists():  # a missing one is verify's to report
+            continue
+        try:
             (copy / name).write_bytes(read_limited(run_dir / name, limit, name))
+        except ValueError as error:  # too large, or a pipe or device rather than a file
+            raise ValueError(f"{run_dir / name}: {error}") from None
 
 
 def refusals(run_dir, shown=None):
