@@ -80,8 +80,22 @@ def test_a_session_runs_several_batches_on_one_pool(jobs_module):
 def test_a_worker_that_dies_is_reported_and_the_next_batch_gets_a_new_pool(jobs_module):
     with engines.Session("local", workers=1) as session:
         (done,) = session.run_all(jobs_module.dies, ["x"])
-        assert done.error.startswith("the worker process died")
+        assert done.error.startswith("a worker process died")
         assert [d.result[0] for d in session.run_all(jobs_module.square, [2])] == [4]
+
+
+def test_jobs_are_read_as_workers_come_free(jobs_module):
+    pulled = []
+
+    def jobs():
+        for job in range(10):
+            pulled.append(job)
+            yield job
+
+    results = engines.run_all(jobs_module.square, jobs(), workers=1)
+    next(results)
+    assert len(pulled) < 10  # a window of jobs in flight, not all of them at once
+    assert len(list(results)) == 9 and len(pulled) == 10
 
 
 def test_stopping_early_ends_the_running_jobs(jobs_module, tmp_path):

@@ -38,6 +38,7 @@ whatever the caller already stored from finished jobs stays stored.
 Read next: ``sweep.py`` and ``grade.py``, the two users.
 """
 
+import itertools
 import multiprocessing
 import os
 import queue as queues
@@ -100,8 +101,11 @@ class Session:
             self.ray.shutdown()
 
     def run_all(self, fn, jobs, on_report=None):
-        """Run ``fn(job, report)`` for every job; yield a ``Done`` per job as each finishes."""
-        jobs = list(jobs)
+        """Run ``fn(job, report)`` for every job; yield a ``Done`` per job as each finishes.
+
+        ``jobs`` may be a generator: it is read as workers come free, so a job that carries
+        data (a submission's files) is built only shortly before it runs.
+        """
         on_report = on_report or (lambda job, message: None)
         if self.ray is not None:
             return _run_ray(self.ray, fn, jobs, on_report)
@@ -111,21 +115,26 @@ class Session:
         if self.pool is None:
             self._start_pool()
         env, batch = _environment(), uuid.uuid4().hex
-        pending = {self.pool.submit(_call_local, fn, job, batch, i, env): i for i, job in enumerate(jobs)}
-        broken = False
+        window = Window(jobs, 2 * self.workers, lambda i, job: self.pool.submit(_call_local, fn, job, batch, i, env))
         try:
-            while pending:
-                finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                _drain(self.messages, batch, jobs, set(pending.values()), on_report)
+            while window.running:
+                finished, _ = wait(window.running, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                _drain(self.messages, batch, window.jobs(), on_report)
+                broken = False
                 for future in finished:
-                    i = pending.pop(future)
+                    _, job = window.running.pop(future)
                     try:
-                        yield Done(jobs[i], *future.result())
-                    except Exception as error:  # the worker died (killed, out of memory): the pool is broken
+                        yield Done(job, *future.result())
+                    except Exception as error:  # a worker died (killed, out of memory): the pool is broken
                         broken = True
-                        yield Done(jobs[i], error=f"the worker process died: {describe(error)}")
+                        yield Done(job, error=f"a worker process died (killed, or out of memory), and the "
+                                              f"jobs running beside it with it: {describe(error)}")
+                if broken:  # the jobs still in the dead pool come back failed; the rest go to a new one
+                    self.stop_pool()
+                    self._start_pool()
+                window.fill()
         finally:
-            if pending or broken:  # Ctrl-C, the caller stopped iterating, or a dead worker: a new pool next time
+            if window.running:  # Ctrl-C, or the caller stopped iterating: stop the jobs still running
                 self.stop_pool()
 
     def _start_pool(self):
@@ -147,6 +156,24 @@ class Session:
             _stop(self.pool)
             self.messages.close()
             self.pool = None
+
+
+class Window:
+    """The jobs in flight, at most ``size`` at once, so memory and the engine's queue stay
+    bounded however many jobs there are: ``running`` maps each job's handle (a future, a Ray
+    reference) to ``(index, job)``; ``fill`` submits more as jobs finish."""
+
+    def __init__(self, jobs, size, submit):
+        self.todo, self.size, self.submit, self.running = enumerate(jobs), size, submit, {}
+        self.fill()
+
+    def fill(self):
+        for index, job in itertools.islice(self.todo, max(0, self.size - len(self.running))):
+            self.running[self.submit(index, job)] = (index, job)
+
+    def jobs(self):
+        """``{index: job}`` of the jobs in flight."""
+        return dict(self.running.values())
 
 
 def describe(error):
@@ -207,7 +234,7 @@ def _stop(pool):
         process.join(5)
 
 
-def _drain(messages, batch, jobs, running, on_report):
+def _drain(messages, batch, running, on_report):
     """Pass on the messages that came in; those of an earlier batch or a finished job are late: dropped."""
     while True:
         try:
@@ -215,7 +242,7 @@ def _drain(messages, batch, jobs, running, on_report):
         except (queues.Empty, OSError, ValueError):
             return
         if sent_by == batch and index in running:
-            on_report(jobs[index], message)
+            on_report(running[index], message)
 
 
 # -- ray ------------------------------------------------------------------------------------
@@ -236,19 +263,21 @@ def _run_ray(ray, fn, jobs, on_report):
     messages = Queue(actor_options={"num_cpus": 0})
     task = ray.remote(num_cpus=1, max_retries=0)(_call)
     env, batch = _environment(), uuid.uuid4().hex
-    pending = {task.remote(fn, job, batch, i, env, messages): i for i, job in enumerate(jobs)}
+    size = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
+    window = Window(jobs, size, lambda i, job: task.remote(fn, job, batch, i, env, messages))
     try:
-        while pending:
-            finished, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
-            _drain(messages, batch, jobs, set(pending.values()), on_report)
+        while window.running:
+            finished, _ = ray.wait(list(window.running), num_returns=1, timeout=POLL_SECONDS)
+            _drain(messages, batch, window.jobs(), on_report)
             for ref in finished:
-                i = pending.pop(ref)
+                _, job = window.running.pop(ref)
                 try:
-                    yield Done(jobs[i], *ray.get(ref))
+                    yield Done(job, *ray.get(ref))
                 except ray.exceptions.RayError as error:  # the worker died, or the task was lost
-                    yield Done(jobs[i], error=f"Ray lost the job: {describe(error).splitlines()[0]}")
+                    yield Done(job, error=f"Ray lost the job: {describe(error)}")
+            window.fill()
     finally:
-        for ref in pending:
+        for ref in window.running:
             ray.cancel(ref, force=True)
         ray.kill(messages.actor)
 

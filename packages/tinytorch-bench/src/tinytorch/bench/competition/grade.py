@@ -166,8 +166,9 @@ def grade_all(url=None, *, engine="local", workers=None, address=None, console=N
                 if done.error:  # the grades of its submissions will say why (verify fails the same way)
                     console.print("[yellow]warning:[/] " + escape(f"baseline {done.job['config_hash'][:12]}: "
                                                                  f"{done.error}"))
-        jobs = [{"id": entry["id"], "files": stored_files(database, entry["id"])} for entry in entries]
-        console.print(f"grading {len(jobs)} submissions on {engine}")
+        # read from the database as workers come free (engines.Window), not all at once
+        jobs = ({"id": entry["id"], "files": stored_files(database, entry["id"])} for entry in entries)
+        console.print(f"grading {len(entries)} submissions on {engine}")
         for done in session.run_all(grade_job, jobs):
             grade = done.result or {"id": done.job["id"], "verified": False, "figures": {},
                                     "detail": f"cannot be checked: {done.error}", "machine": machine_facts()}
