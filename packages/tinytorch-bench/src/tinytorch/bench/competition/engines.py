@@ -29,9 +29,11 @@ be picklable (``fn`` a module-level function).
   OpenBLAS also obeys). Ray is an extra: without it, one line says ``pip install
   tinytorch-bench[ray]``.
 
-Either way a job that raises is reported as its ``error`` and the others go on; the
-caller's ``TINYTORCH_*`` variables (data, cache, backend) are set in the worker for each
-job, so a Ray worker started earlier sees the same files as the caller. Ctrl-C (or a
+Either way at most twice as many jobs as workers are in flight (``Window``); the rest
+are read from ``jobs``, which may be a generator, as workers come free. A job that
+raises is reported as its ``error`` and the others go on. The caller's ``TINYTORCH_*``
+variables (data, cache, backend) are set in the worker for each job, so a Ray worker
+started earlier sees the same files as the caller. Ctrl-C (or a
 caller that stops iterating) cancels the jobs not yet finished and stops the workers;
 whatever the caller already stored from finished jobs stays stored.
 
