@@ -45,7 +45,14 @@ def test_the_guide_documents_no_hook_that_does_not_exist():
 def test_the_guide_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(sys, "modules", dict(sys.modules))  # the example imports a scaffolded plugin
     namespace = {}
-    for _, block in re.findall(r"^( *)```python\n(.*?)^\1```", GUIDE.read_text(), re.S | re.M):
-        exec(compile(textwrap.dedent(block), str(GUIDE), "exec"), namespace)
+    try:
+        for _, block in re.findall(r"^( *)```python\n(.*?)^\1```", GUIDE.read_text(), re.S | re.M):
+            exec(compile(textwrap.dedent(block), str(GUIDE), "exec"), namespace)
+    finally:
+        # Forget the scaffolded plugin the example imported, and only it: restoring all of
+        # sys.modules would also drop libraries first imported here (rich's), and a later
+        # test would import them twice and mix the two copies' classes.
+        for name, module in list(sys.modules.items()):
+            if str(tmp_path) in str(getattr(module, "__file__", None) or ""):
+                del sys.modules[name]
