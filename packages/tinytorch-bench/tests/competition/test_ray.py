@@ -4,6 +4,8 @@ Ray starts once for the module; the sweep and the grading join it (an engine tha
 Ray running uses it and leaves it running).
 """
 
+import time
+
 import pytest
 
 from tinytorch.bench.competition import db, engines, grade, sweep
@@ -34,6 +36,14 @@ def test_jobs_run_on_ray_and_a_failing_one_is_reported():
     assert done[(7, 2)].result == (3, 1) and done[(7, 2)].error is None
     assert done[(1, 0)].error and "division" in done[(1, 0)].error
     assert ray.is_initialized()  # the module's Ray, left running
+
+
+def test_progress_messages_come_back_from_ray_tasks():
+    messages = []
+    # the message is in Ray's queue before the job sleeps, and passed on while it sleeps
+    done = list(engines.run_all(lambda job, report: (report(f"at {job}"), time.sleep(1), job)[-1], ["a"],
+                                engine="ray", on_report=lambda job, message: messages.append((job, message))))
+    assert done[0].result == "a" and messages == [("a", "at a")]
 
 
 def test_a_sweep_then_its_grading_on_ray(config, tmp_path, db_url):

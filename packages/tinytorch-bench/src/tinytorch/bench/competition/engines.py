@@ -108,10 +108,9 @@ class Session:
         ``jobs`` may be a generator: it is read as workers come free, so a job that carries
         data (a submission's files) is built only shortly before it runs.
         """
-        on_report = on_report or (lambda job, message: None)
         if self.ray is not None:
             return _run_ray(self.ray, fn, jobs, on_report)
-        return self._run_local(fn, jobs, on_report)
+        return self._run_local(fn, jobs, on_report or (lambda job, message: None))
 
     def _run_local(self, fn, jobs, on_report):
         if self.pool is None:
@@ -198,7 +197,8 @@ def _call(fn, job, batch, index, env, messages):
     start = time.perf_counter()
 
     def report(message):
-        messages.put((batch, index, message))
+        if messages is not None:  # None: nobody listens
+            messages.put((batch, index, message))
 
     try:
         result = fn(job, report)
@@ -262,7 +262,8 @@ def import_ray():
 def _run_ray(ray, fn, jobs, on_report):
     from ray.util.queue import Queue
 
-    messages = Queue(actor_options={"num_cpus": 0})
+    # The messages travel through a queue actor (a process of its own): only when someone listens.
+    messages = Queue(actor_options={"num_cpus": 0}) if on_report else None
     task = ray.remote(num_cpus=1, max_retries=0)(_call)
     env, batch = _environment(), uuid.uuid4().hex
     size = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -270,7 +271,8 @@ def _run_ray(ray, fn, jobs, on_report):
     try:
         while window.running:
             finished, _ = ray.wait(list(window.running), num_returns=1, timeout=POLL_SECONDS)
-            _drain(messages, batch, window.jobs(), on_report)
+            if messages is not None:
+                _drain(messages, batch, window.jobs(), on_report)
             for ref in finished:
                 _, job = window.running.pop(ref)
                 try:
@@ -281,7 +283,8 @@ def _run_ray(ray, fn, jobs, on_report):
     finally:
         for ref in window.running:
             ray.cancel(ref, force=True)
-        ray.kill(messages.actor)
+        if messages is not None:
+            ray.kill(messages.actor)
 
 
 def _start_ray(ray, workers, address):
