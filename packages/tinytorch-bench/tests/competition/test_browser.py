@@ -23,7 +23,8 @@ from click.testing import CliRunner
 from tinytorch.bench.competition import db
 from tinytorch.bench.run.cli import main
 
-REQUIRED = os.environ.get("TINYTORCH_COMPETITION") == "1"
+from .conftest import need, required
+
 CHROMIUM = os.environ.get("TINYTORCH_CHROMIUM", "/usr/bin/chromium")
 # The machine's network is closed: nothing Chromium would fetch in the background.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,24 +32,12 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 SCREENSHOTS = Path(os.environ.get("TINYTORCH_SCREENSHOTS", "/tmp"))
 
 
-def need(reason):
-    if REQUIRED:
-        pytest.fail(f"{reason} (TINYTORCH_COMPETITION=1: the competition env must run this test)")
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def browser(tmp_path):
     """A Chromium page, in a fresh profile."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ModuleNotFoundError:
-        need("the playwright package is not installed (pip install playwright)")
-    for module in ("starlette", "uvicorn"):
-        try:
-            __import__(module)
-        except ModuleNotFoundError:
-            need(f"{module} is not installed (pip install 'tinytorch-bench[web]')")
+    sync_playwright = required("playwright.sync_api").sync_playwright
+    for module in ("starlette", "uvicorn"):  # the web extra
+        required(module)
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         need(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set TINYTORCH_CHROMIUM)")
     with sync_playwright() as playwright:

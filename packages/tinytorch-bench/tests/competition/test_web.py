@@ -6,7 +6,6 @@ with an edited ``metrics.json`` ranks like any other entry.
 """
 
 import json
-import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -17,10 +16,10 @@ from click.testing import CliRunner
 
 from tinytorch.bench.competition import db, web
 
-if os.environ.get("TINYTORCH_COMPETITION") != "1":  # the competition tox env must fail, not skip
-    pytest.importorskip("starlette")
-    pytest.importorskip("httpx")
-from starlette.testclient import TestClient  # noqa: E402
+from .conftest import required
+
+required("httpx")  # Starlette's test client drives the app through it
+TestClient = required("starlette.testclient").TestClient
 
 HOSTILE = '<script>alert("pwned")</script>&<b>'
 
@@ -240,31 +239,6 @@ def test_a_database_that_breaks_is_a_503_page(board):
         assert answer.status_code == 503 and "the database cannot be read: no such table: grades" in answer.text
         assert "Traceback" not in answer.text
     assert client.get("/nope").status_code == 404
-
-
-@pytest.fixture
-def postgres_url():
-    """A URL on the test PostgreSQL server (``TINYTORCH_TEST_POSTGRES_URL``) whose tables live
-    in a schema of their own, dropped afterwards: tests sharing the server never meet."""
-    import uuid
-
-    import sqlalchemy as sa
-
-    url = os.environ.get("TINYTORCH_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("TINYTORCH_COMPETITION") == "1":
-            pytest.fail("TINYTORCH_TEST_POSTGRES_URL is not set (.ci/run sets it)")
-        pytest.skip("no test PostgreSQL server (set TINYTORCH_TEST_POSTGRES_URL)")
-    schema = f"tt_web_{uuid.uuid4().hex[:12]}"
-    server = sa.create_engine(url)
-    with server.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    finally:
-        with server.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        server.dispose()
 
 
 def test_the_page_on_postgresql(postgres_url, olympics_run, tmp_path):

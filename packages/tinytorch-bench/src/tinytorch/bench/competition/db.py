@@ -97,7 +97,12 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class DatabaseError(Exception):
-    """A database that cannot be used: a bad URL, a server out of reach, a newer schema."""
+    """A database that cannot be used: a bad URL, a server out of reach, a newer schema.
+
+    ``tt`` prints its message as one line and exits 1.
+    """
+
+    exit_code = 1
 
 
 def url_of(text=None):
@@ -119,7 +124,7 @@ def connect(url=None, *, version=SCHEMA_VERSION):
     ``version`` below the newest exists for tests of the migrations.
     """
     url = url_of(url)
-    shown = _shown(url)
+    shown = shown_url(url)
     try:
         engine = sa.create_engine(url, **_options(url))
         migrate(engine, version)
@@ -139,7 +144,8 @@ def connect(url=None, *, version=SCHEMA_VERSION):
     return engine
 
 
-def _shown(url):
+def shown_url(url):
+    """``url`` without its password: for messages and the class's web page."""
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
     except exc.ArgumentError:
@@ -164,7 +170,7 @@ def migrate(engine, version=SCHEMA_VERSION):
                 current = _version(conn)
                 if current > SCHEMA_VERSION:
                     raise DatabaseError(
-                        f"the database {_shown(str(engine.url))} has schema version {current}; this "
+                        f"the database {shown_url(str(engine.url))} has schema version {current}; this "
                         f"tinytorch-bench knows versions up to {SCHEMA_VERSION}: upgrade tinytorch-bench")
                 for step in range(current, version):
                     MIGRATIONS[step](conn)

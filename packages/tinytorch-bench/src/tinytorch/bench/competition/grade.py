@@ -41,7 +41,6 @@ from tinytorch.bench.olympics import loadgen, profiler, verify
 from tinytorch.bench.perf import machine
 from tinytorch.bench.run import manifest, runner
 from tinytorch.bench.run.cache import baseline_paths, load_baseline
-from tinytorch.bench.run.cli import fail
 from tinytorch.bench.run.config import config_hash, load_config
 from tinytorch.bench.run.prepare import prepare
 from tinytorch.core import plugins, use_backend
@@ -153,7 +152,7 @@ def grade_all(url=None, *, engine="local", workers=None, address=None, console=N
     """Grade every stored submission; ``[(entry, grade)]`` in submission order, each grade recorded."""
     console = console or Console()
     session = engines.Session(engine, workers, address)  # bad engine options fail here, before any work
-    database = connect(url)
+    database = db.connect(url)
     entries = db.entries(database)
     if not entries:
         return []
@@ -176,13 +175,6 @@ def grade_all(url=None, *, engine="local", workers=None, address=None, console=N
                          detail=grade["detail"], machine=grade["machine"])
             grades[grade["id"]] = grade
     return [(entry, grades[entry["id"]]) for entry in entries]
-
-
-def connect(url):
-    try:
-        return db.connect(url)
-    except db.DatabaseError as error:
-        fail(str(error), 1)  # one line, as tt prints every expected error
 
 
 def table(graded):

@@ -46,7 +46,7 @@ DB_HELP = f"database: an SQLAlchemy URL or an SQLite file name [default: {db.DEF
 @click.option("--db", "url", metavar="URL", help=DB_HELP)
 def submit_command(run_dir, url):
     """Check the Olympics run in RUN_DIR as tt verify does and store it in the leaderboard database."""
-    engine = _connect(url)  # first: a wrong URL is said at once, not after the checks
+    engine = db.connect(url)  # first: a wrong URL is said at once, not after the checks
     run_dir = Path(run_dir)
     with tempfile.TemporaryDirectory(prefix="tt-submit-") as scratch:
         copy = Path(scratch) / run_dir.resolve().name  # the entry's name is the run directory's
@@ -64,11 +64,11 @@ def submit_command(run_dir, url):
         try:
             id, created = db.store(engine, copy)
         except sa.exc.SQLAlchemyError as error:
-            fail(f"--db {_shown(engine)}: cannot store the run: {_first_line(error)}", 1)
+            fail(f"--db {db.shown_url(engine.url)}: cannot store the run: {_first_line(error)}", 1)
         except ValueError as error:  # checked already, so not expected; still one line
             fail(str(error).replace(str(copy), str(run_dir)), 1)
     if created:
-        click.echo(f"submitted {run_dir} as #{id} to {_shown(engine)}")
+        click.echo(f"submitted {run_dir} as #{id} to {db.shown_url(engine.url)}")
     else:
         click.echo(f"already submitted as #{id} (nothing changed)")
 
@@ -110,19 +110,8 @@ def refusals(run_dir, shown=None):
     return [f"{what} check failed: {detail}" for what, ok, detail in checks.rows if not ok]
 
 
-def _connect(url):
-    try:
-        return db.connect(url)
-    except db.DatabaseError as error:
-        fail(str(error), 1)
-
-
 def _first_line(error):
     return shorten(str(getattr(error, "orig", None) or error).strip().splitlines()[0], 200)
-
-
-def _shown(engine):
-    return engine.url.render_as_string(hide_password=True)
 
 
 class LeaderboardGroup(click.Group):
@@ -225,11 +214,11 @@ def _submissions(url):
     if path is not None and not path.exists():
         fail(f"no leaderboard database at {path}: create one with tt submit RUN_DIR"
              f"{'' if url is None else ' --db ' + url}, or rank a folder of runs with tt leaderboard runs/", 1)
-    engine = _connect(url)
+    engine = db.connect(url)
     try:
         return db.entries(engine)
     except sa.exc.SQLAlchemyError as error:
-        fail(f"--db {_shown(engine)}: cannot read the submissions: {_first_line(error)}", 1)
+        fail(f"--db {db.shown_url(engine.url)}: cannot read the submissions: {_first_line(error)}", 1)
 
 
 def _only(entries, key, name, registered):

@@ -50,7 +50,6 @@ from rich.table import Table
 from tinytorch.bench.olympics import leaderboard
 from tinytorch.bench.run import runner, yamlio
 from tinytorch.bench.run.cache import baseline_paths
-from tinytorch.bench.run.cli import fail
 from tinytorch.bench.run.config import ConfigError, config_hash
 from tinytorch.bench.run.prepare import build_model, check_passes, load_data, resolve_config
 from tinytorch.core import use_backend
@@ -224,14 +223,6 @@ def waves(jobs):
     return [wave for wave in (first, rest) if wave]
 
 
-def connect(url):
-    """The database at ``url``, or one line saying why not."""
-    try:
-        return db.connect(url)
-    except db.DatabaseError as error:
-        fail(str(error), 1)  # one line, as tt prints every expected error
-
-
 def store_trial(database, sweep_id, job):
     """Store a finished trial (a no-op if it is stored already): its leaderboard entry, with ``id``."""
     try:
@@ -296,7 +287,7 @@ def run_sweep(config_path, grid, *, engine="local", workers=None, address=None, 
     """Run every trial not yet finished; ``(sweep dir, jobs, {trial name: entry or {"error"}})``."""
     console = console or Console()
     root, jobs = plan(config_path, grid, out, backend)
-    database = connect(url)
+    database = db.connect(url)
     sweep_id = find_sweep(database, root.name, config_path, grid)
     results = {job["name"]: store_trial(database, sweep_id, job) for job in jobs if finished(job)}
     todo = [job for job in jobs if not finished(job)]

@@ -141,11 +141,6 @@ def _entry_link(entry):
     return Html(f"<a href=\"/entry/{int(entry['id'])}\">{_esc(entry['run'])}</a>")
 
 
-def _shown(url):
-    """The database URL without its password: the page is public to the class."""
-    return sqlalchemy.make_url(url).render_as_string(hide_password=True)
-
-
 def _pareto_path(track, event):
     return f"/pareto/{quote(track, safe='')}/{quote(event, safe='')}.svg"
 
@@ -158,7 +153,7 @@ def index_page(engine, url):
     ranked = leaderboard.rank(db.entries(engine))
     count = sum(len(entries) for entries in ranked.values())
     head = [Html("<h1>TorchPerf Olympics leaderboard</h1><p class=\"muted\">"),
-            f"{count} submission{'s' * (count != 1)} in {_shown(url)}, revision {revision}. ",
+            f"{count} submission{'s' * (count != 1)} in {db.shown_url(url)}, revision {revision}. ",
             f"This page reloads by itself when a submission or a grade arrives (it checks every {POLL_SECONDS} s).",
             Html("</p>")]
     if not ranked:
@@ -483,7 +478,7 @@ def serve_command(url, host, port):
     listener = _listen(host, port)
     bound = listener.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed in a URL
-    click.echo(f"serving {_shown(db.url_of(url))} at http://{shown_host}:{bound}/ (Ctrl-C stops)")
+    click.echo(f"serving {db.shown_url(db.url_of(url))} at http://{shown_host}:{bound}/ (Ctrl-C stops)")
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[listener])
 

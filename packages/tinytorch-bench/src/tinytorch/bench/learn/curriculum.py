@@ -124,7 +124,7 @@ MODULES = (
     CourseModule(18, "compression", code("optim", "passes/prune.py", "passes/distill.py"),
                  tests("optim", "test_passes_prune.py", "test_passes_distill.py")),
     CourseModule(19, "benchmarking", code("bench", "olympics/events.py", "olympics/leaderboard.py", "perf/timing.py"),
-                 tests("bench", "test_olympics.py", "test_leaderboard.py")),
+                 tests("bench", "test_olympics.py", "competition/test_leaderboard.py")),
 )
 OLYMPICS_NOTE = ("After 19 benchmarking: the TorchPerf Olympics, configs/olympics/*.yaml "
                  "(rules: tt events; run one with tt run).")

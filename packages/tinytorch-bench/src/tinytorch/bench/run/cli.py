@@ -44,6 +44,7 @@ from rich.table import Table
 
 import tinytorch.nn as nn
 from tinytorch.bench import hookspecs  # noqa: F401  (tinytorch_register_commands and the kinds tt plugins lists)
+from tinytorch.bench.competition.db import DatabaseError
 from tinytorch.bench.olympics import leaderboard, profiler
 from tinytorch.core import plugins, use_backend
 from tinytorch.core.data import DataLoader
@@ -74,7 +75,7 @@ class TTGroup(click.Group):
             return super().invoke(ctx)
         except ConfigError as error:
             fail("invalid config:\n  " + "\n  ".join(str(p) for p in error.problems), 2, debug)
-        except (runner.RunError, RunDirError, ResumeError) as error:
+        except (runner.RunError, RunDirError, ResumeError, DatabaseError) as error:
             fail(str(error), error.exit_code, debug)
         except (UnknownNameError, PluginConflictError) as error:
             fail(str(error), 1, debug)
