@@ -1,7 +1,9 @@
 """Fixtures for the competition: real, verifiable Olympics runs and a fresh database."""
 
 import importlib
+import json
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -32,6 +34,21 @@ def make_run(out, *overrides):
 def olympics_run(tmp_path):
     """A fresh Olympics run directory (metrics.json, config.yaml, model.npz, report.md)."""
     return make_run(tmp_path / "run")
+
+
+def variant(run, dest, *, score, qualified=True, accuracy=None, model_bytes=None, valid=None):
+    """A copy of ``run`` named ``dest.name`` whose metrics say ``score`` (and the rest given)."""
+    shutil.copytree(run, dest)
+    metrics = json.loads((dest / "metrics.json").read_text())
+    metrics["event"].update(score=score, qualified=qualified, valid=qualified if valid is None else valid)
+    if not qualified:
+        metrics["event"]["reason"] = "accuracy is 50% of the baseline's, below the required 99%"
+    if accuracy is not None:
+        metrics["optimized"]["accuracy"] = accuracy
+    if model_bytes is not None:
+        metrics["optimized"]["model_bytes"] = model_bytes
+    (dest / "metrics.json").write_text(json.dumps(metrics))
+    return dest
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ without them, except in the competition tox env (``TINYTORCH_COMPETITION=1``), w
 missing browser is a failure.
 """
 
-import json
 import os
 import select
-import shutil
 import subprocess
 import sys
 import time
@@ -23,7 +21,7 @@ from click.testing import CliRunner
 from tinytorch.bench.competition import db
 from tinytorch.bench.run.cli import main
 
-from .conftest import need, required
+from .conftest import need, required, variant
 
 CHROMIUM = os.environ.get("TINYTORCH_CHROMIUM", "/usr/bin/chromium")
 # The machine's network is closed: nothing Chromium would fetch in the background.
@@ -83,17 +81,6 @@ def _first_line(process, timeout):
     raise AssertionError(f"tt leaderboard serve printed nothing in {timeout} s")
 
 
-def copy_with_score(run, dest, score):
-    """A copy of ``run`` claiming ``score``: stored directly (``db.store`` checks nothing), it
-    stands in for a classmate's entry."""
-    shutil.copytree(run, dest)
-    metrics = json.loads((dest / "metrics.json").read_text())
-    metrics["event"].update(score=score, qualified=True, valid=True)
-    metrics["optimized"]["accuracy"] = 0.8
-    (dest / "metrics.json").write_text(json.dumps(metrics))
-    return dest
-
-
 def ranked_runs(page):
     return page.locator("section").first.locator("tbody tr td:nth-child(2) a").all_inner_texts()
 
@@ -102,8 +89,8 @@ def test_the_page_ranks_shows_an_entry_and_updates_as_a_run_is_submitted(browser
                                                                        tmp_path):
     engine = db.connect(db_url)
     sweep = db.new_sweep(engine, "bob's grid", "configs/test/tiny_mlp.yaml", {"passes.0.sparsity": [0.5]})
-    db.store(engine, copy_with_score(olympics_run, tmp_path / "class" / "alice", 6.0))
-    db.store(engine, copy_with_score(olympics_run, tmp_path / "class" / "bob", 2.0), sweep_id=sweep,
+    db.store(engine, variant(olympics_run, tmp_path / "class" / "alice", score=6.0, accuracy=0.8))
+    db.store(engine, variant(olympics_run, tmp_path / "class" / "bob", score=2.0, accuracy=0.8), sweep_id=sweep,
              params={"passes.0.sparsity": 0.5})
     page = browser
     page.goto(server + "/")
@@ -131,3 +118,19 @@ def test_the_page_ranks_shows_an_entry_and_updates_as_a_run_is_submitted(browser
     assert ranked_runs(page) == ["alice", "bob", "run"]  # the real run is disqualified: last
     assert page.locator("section svg circle").count() == 3
     page.screenshot(path=str(SCREENSHOTS / "tinytorch-leaderboard.png"), full_page=True)
+
+
+def test_the_page_lists_every_trial_of_a_24_trial_sweep(browser, server, olympics_run, db_url, tmp_path):
+    engine = db.connect(db_url)
+    grid = {"passes.0.sparsity": [0.3, 0.5, 0.7, 0.8], "passes.0.finetune_epochs": [0, 2, 5], "quantize": [True, False]}
+    sweep = db.new_sweep(engine, "memory grid", "configs/olympics/memory.yaml", grid)
+    trials = [(s, e, q) for s in grid["passes.0.sparsity"] for e in grid["passes.0.finetune_epochs"] for q in grid["quantize"]]
+    for number, (sparsity, epochs, quantize) in enumerate(trials):
+        run = variant(olympics_run, tmp_path / "sweep" / f"trial-{number:02d}", score=1.0 + number,
+                      model_bytes=10_000 - 300 * number)
+        db.store(engine, run, sweep_id=sweep,
+                 params={"passes.0.sparsity": sparsity, "passes.0.finetune_epochs": epochs, "quantize": quantize})
+    browser.goto(server + "/")
+    assert ranked_runs(browser) == [f"trial-{n:02d}" for n in reversed(range(24))]  # highest score first
+    assert browser.locator("section svg circle").count() == 24
+    assert browser.locator("tbody tr", has_text=f"sweep #{sweep}").count() == 24

@@ -7,7 +7,6 @@ with an edited ``metrics.json`` ranks like any other entry.
 
 import json
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
@@ -16,27 +15,12 @@ from click.testing import CliRunner
 
 from tinytorch.bench.competition import db, web
 
-from .conftest import required
+from .conftest import required, variant
 
 required("httpx")  # Starlette's test client drives the app through it
 TestClient = required("starlette.testclient").TestClient
 
 HOSTILE = '<script>alert("pwned")</script>&<b>'
-
-
-def variant(run, dest, *, score, qualified=True, accuracy=None, model_bytes=None, valid=None):
-    """A copy of ``run`` named ``dest.name`` whose metrics say ``score`` (and the rest given)."""
-    shutil.copytree(run, dest)
-    metrics = json.loads((dest / "metrics.json").read_text())
-    metrics["event"].update(score=score, qualified=qualified, valid=qualified if valid is None else valid)
-    if not qualified:
-        metrics["event"]["reason"] = "accuracy is 50% of the baseline's, below the required 99%"
-    if accuracy is not None:
-        metrics["optimized"]["accuracy"] = accuracy
-    if model_bytes is not None:
-        metrics["optimized"]["model_bytes"] = model_bytes
-    (dest / "metrics.json").write_text(json.dumps(metrics))
-    return dest
 
 
 @pytest.fixture
