@@ -57,14 +57,15 @@ def db_url(tmp_path):
     return f"sqlite:///{tmp_path / 'leaderboard.db'}"
 
 
-# The competition tox env sets this: there a test whose optional part is missing fails.
+# The competition tox env sets this, and installs the Python parts (ray, playwright, the
+# web and postgres extras): there a missing one is a failure, not a skip.
 REQUIRED = os.environ.get("TINYTORCH_COMPETITION") == "1"
 
 
-def need(reason):
-    """Skip for ``reason``; in the competition env (TINYTORCH_COMPETITION=1) fail instead."""
-    if REQUIRED:
-        pytest.fail(f"{reason} (TINYTORCH_COMPETITION=1: the competition env must run this test)")
+def need(reason, required=REQUIRED):
+    """Skip for ``reason``; fail instead when the part was ``required``."""
+    if required:
+        pytest.fail(f"{reason} (this environment promised it, so the test must run)")
     pytest.skip(reason, allow_module_level=True)  # also from a module's top: the whole module
 
 
@@ -84,8 +85,8 @@ def postgres_url():
     """A URL on the test PostgreSQL server (``TINYTORCH_TEST_POSTGRES_URL``; .ci/run starts one)
     whose tables live in a schema of their own, dropped afterwards: tests sharing the server never meet."""
     url = os.environ.get(POSTGRES)
-    if not url:
-        need(f"{POSTGRES} is not set (no test PostgreSQL server)")
+    if not url:  # a system service, not a Python package: only .ci/run promises one
+        pytest.skip(f"{POSTGRES} is not set (no test PostgreSQL server; .ci/run starts one and sets it)")
     required("psycopg")
     schema = f"tt_test_{uuid.uuid4().hex[:12]}"
     server = sa.create_engine(url)
