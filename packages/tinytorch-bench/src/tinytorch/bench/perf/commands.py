@@ -6,6 +6,7 @@
     tt bench latency                  batch-1 forward of mlp, lenet, gpt: eager, compiled, PyTorch
     tt bench overhead [--profile]     the autograd engine's cost per op
     tt bench all --write docs/benchmarks.md
+    tt bench competition --write docs/benchmarks.md    grading (and --sweep) on local Ray vs one after another
 
 Every command measures all installed backends unless ``--backends`` names some, and
 PyTorch when it is importable. ``--threads N`` sets NumPy's BLAS (and PyTorch) to N
@@ -33,6 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tinytorch.core import get_backend, hookimpl, plugins, use_backend
 from tinytorch.core.files import write_text
 
+from . import competition as competition_bench
 from . import generate as generate_bench
 from . import latency as latency_bench
 from . import machine, report, timing
@@ -265,7 +267,7 @@ def all_command(backend_names, repeats, threads, clock, limit, doc_path, json_pa
     text = report.markdown(results, goals)
     _show(console, text)
     if doc_path:
-        write_text(doc_path, text)
+        write_text(doc_path, competition_bench.kept_section(doc_path, text))  # tt bench competition's numbers stay
         console.print(f"wrote {doc_path}")
     _write_json(json_path, {**results, "goals": [vars(g) for g in goals]})
 
@@ -299,6 +301,36 @@ def _command_line(backend_names, repeats, threads, clock, limit, doc_path):
     parts += [f"--limit {limit:g}"] if limit != 20.0 else []
     parts += [f"--write {doc_path}"] if doc_path else []
     return " ".join(parts)
+
+
+@bench.command("competition")
+@click.option("--submissions", type=click.IntRange(1, 1000), default=100, show_default=True,
+              help="stored submissions to grade (made by a sweep of --config)")
+@click.option("--engines", "engine_names", metavar="NAMES",
+              help="comma-separated: local, ray (each beside one after another) [default: both; ray if installed]")
+@click.option("--jobs", "workers", type=click.IntRange(1), default=2, show_default=True,
+              help="workers of the pool, CPUs of the local Ray")
+@click.option("--rounds", type=click.IntRange(1), default=1, show_default=True,
+              help="gradings per contender, taken in turn (medians are reported)")
+@click.option("--config", type=click.Path(dir_okay=False, exists=True), default=str(competition_bench.CONFIG),
+              show_default=True, help="the config the submissions are a sweep of")
+@click.option("--sweep", is_flag=True, help="also time the 24-trial Memory Challenge sweep on Ray (about 5 min)")
+@click.option("--write", "doc_path", type=click.Path(dir_okay=False),
+              help="replace this command's section of a file, e.g. docs/benchmarks.md [default: print it]")
+@json_option
+def competition_command(submissions, engine_names, workers, rounds, config, sweep, doc_path, json_path):
+    """Grading stored submissions on local Ray and the pool against one after another (issue 18's goals)."""
+    console, say = Console(), Console(stderr=True).print
+    engines, notes = competition_bench.choose_engines(engine_names, sweep)
+    say(f"load average {machine.load_average()}")
+    results = competition_bench.run(submissions, engines, workers, rounds, config, sweep, say)
+    command = competition_bench.command_line(submissions, engines, workers, rounds, sweep, doc_path)
+    text = competition_bench.section(results, command, notes)
+    _show(console, text)
+    if doc_path:
+        write_text(doc_path, competition_bench.with_section(competition_bench.read_doc(doc_path), text))
+        console.print(f"wrote the competition section of {doc_path}")
+    _write_json(json_path, {**results, "command": command, "notes": notes})
 
 
 @hookimpl
