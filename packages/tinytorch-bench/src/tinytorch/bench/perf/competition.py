@@ -198,6 +198,8 @@ def grade_once(tmp, url, engine, workers, name):
 
 def run(submissions=100, engines=("local", "ray"), workers=2, rounds=1, config=CONFIG, sweep=False, say=print):
     """Every measurement, as a dict for ``section``; ``say(text)`` tells what is happening."""
+    if sweep and not MEMORY_CONFIG.is_file():
+        raise click.UsageError(f"--sweep: expected {MEMORY_CONFIG} here; run from the repository's root")
     results = {"submissions": submissions, "workers": workers, "rounds": rounds, "config": str(config),
                "grid": grid(submissions), "machine": machine.describe(), "ray": ray_version()}
     with tempfile.TemporaryDirectory(prefix="tt-bench-competition-") as name, own_cache(Path(name) / "cache"):
