@@ -52,7 +52,7 @@ from tinytorch.core.files import read_limited
 from tinytorch.core.names import did_you_mean
 
 from . import machine
-from .report import _table as table
+from .report import table
 
 START = "<!-- tt bench competition -->"
 END = "<!-- end tt bench competition -->"

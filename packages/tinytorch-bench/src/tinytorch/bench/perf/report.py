@@ -190,7 +190,8 @@ def _ms(value):
     return "skipped" if value is None else f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
-def _table(header, rows):
+def table(header, rows):
+    """A markdown table of ``header`` and ``rows`` (any values; each cell is ``str()``)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
@@ -207,7 +208,7 @@ CLOCK_TEXT = {"wall": "wall time", "cpu": "the process's CPU time (`--clock cpu`
 def machine_section(machine, threads, clock="wall", load_end=None):
     m = machine
     load = f"{m['load_average']} at the start" + (f", {load_end} at the end" if load_end else "")
-    return "\n".join(["## Machine", "", _table(("", ""), [
+    return "\n".join(["## Machine", "", table(("", ""), [
         ("CPU", m["cpu"]), ("cores", f"{m['cores']} ({m['cores_usable']} usable)"),
         ("Python", m["python"]), ("NumPy", m["numpy"]), ("BLAS", m["blas"]),
         ("threads", f"BLAS {threads['blas']}, PyTorch {threads['torch'] or '-'}"),
@@ -219,7 +220,7 @@ def machine_section(machine, threads, clock="wall", load_end=None):
 
 
 def goals_section(goals):
-    out = ["## Goals", "", _table(("goal", "target", "measured", "status"), [
+    out = ["## Goals", "", table(("goal", "target", "measured", "status"), [
         (g.name, g.target, g.measured, {True: "met", False: "**missed**", None: "not measured"}[g.met])
         for g in goals])]
     missed = [g for g in goals if g.why]
@@ -242,7 +243,7 @@ def train_section(train, workloads, breakdown=None, floors=None):
                     + [f"{ratios[c]:.2f}" if c in ratios else "-" for c in others]
                     + ([_ms(floors.get(workload))] if floors else []))
     header = ["workload"] + contenders + [f"{c} x torch" for c in others] + (["linear GEMMs alone"] if floors else [])
-    out += [_table(header, rows) + _notes(train["notes"])]
+    out += [table(header, rows) + _notes(train["notes"])]
     if floors:
         out += ["", "`linear GEMMs alone`: the matrix products of the step's `linear` layers (forward and "
                 "backward), replayed as bare `np.matmul` calls on the same shapes: the floor for any NumPy "
@@ -258,7 +259,7 @@ def train_section(train, workloads, breakdown=None, floors=None):
             for backend, b in per_backend.items():
                 top = ", ".join(f"{k} {v:.1f}" for k, v in list(b["kernels"].items())[:5])
                 rows.append((f"`{workload}`", backend, f"{b['step_ms']:.1f}", top, f"{b['outside_ms']:.1f}"))
-        out += [_table(("workload", "backend", "step ms", "largest kernels (ms)", "outside ms"), rows)]
+        out += [table(("workload", "backend", "step ms", "largest kernels (ms)", "outside ms"), rows)]
     return "\n".join(out)
 
 
@@ -269,7 +270,7 @@ def ops_section(ops):
            "graph recorded. `numpy` is a bare `np.matmul` (forward only).", ""]
     rows = [[label] + [" / ".join(_ms(v) for v in per[c].values()) if c in per else "-" for c in contenders]
             for label, per in ops["ms"].items()]
-    out += [_table(["op"] + contenders, rows) + _notes(ops["notes"])]
+    out += [table(["op"] + contenders, rows) + _notes(ops["notes"])]
     gflops = ops["gflops"].get(ops["matmul_shape"], {})
     out += ["", f"{ops['matmul_shape']}, forward GFLOP/s: "
             + ", ".join(f"{c} {g:.1f}" for c, g in gflops.items())
@@ -296,7 +297,7 @@ def generate_section(runs):
                         + [_x(ratios["kv_cache_speedup"]), _x(ratios["compiled_vs_torch"])])
         header = ["context"] + contenders + ["KV speedup (compiled cached / eager uncached)", "compiled cached x torch"]
         notes = {f"context {c}": r["notes"] for c, r in run["contexts"].items()}
-        out += [f"Backend `{backend}`:", "", _table(header, rows) + _notes(notes)]
+        out += [f"Backend `{backend}`:", "", table(header, rows) + _notes(notes)]
         bad = {c: r["tokens_disagree"] for c, r in run["contexts"].items() if r["tokens_disagree"]}
         if bad:
             out += ["", f"Tokens differed from eager uncached decoding: {bad}."]
@@ -321,7 +322,7 @@ def latency_section(latencies):
         rows = [[f"`{w}`"] + [_us(ms.get(c)) for c in contenders]
                 + [_x(ms["compiled"] / ms["torch"] if ms.get("compiled") and ms.get("torch") else None)]
                 for w, ms in latency["ms"].items()]
-        out += [f"Backend `{backend}`:", "", _table(["model"] + contenders + ["compiled x torch"], rows)
+        out += [f"Backend `{backend}`:", "", table(["model"] + contenders + ["compiled x torch"], rows)
                 + _notes(latency["notes"]), ""]
     out += ["Models: `mlp` 64-128-64-10 with ReLU; `lenet` is `tinytorch.nn.models.lenet` on a 1x28x28 image; "
             "`gpt` the generation benchmark's GPT on one 64-token window."]
@@ -346,7 +347,7 @@ def overhead_section(overhead):
     return "\n".join(["## Autograd overhead per op", "",
                       f"A chain of {overhead['ops']} ops on 1-element tensors (`y = y * w + c`), microseconds "
                       f"per op on `{overhead['backend']}`; `numpy` is the same arithmetic on 1-element arrays.", "",
-                      _table(("", "tinytorch us", "numpy us", "overhead us"), rows)])
+                      table(("", "tinytorch us", "numpy us", "overhead us"), rows)])
 
 
 METHOD = """## How it was measured
