@@ -228,7 +228,7 @@ def store(engine, run_dir, *, sweep_id=None, params=None):
     row = {
         "run_sha256": digest.hexdigest(), "run": shorten(run_dir.name, 200), "submitted_at": now(),
         "track": entry["track"], "event": entry["event"], "score": entry["score"],
-        "qualified": entry["qualified"], "valid": metrics["event"].get("valid"),
+        "qualified": entry["qualified"], "valid": entry["valid"],
         "model_sha256": (metrics.get("manifest") or {}).get("model_sha256") or hashlib.sha256(model).hexdigest(),
         "config_yaml": config_bytes.decode("utf-8"), "metrics": metrics_bytes.decode("utf-8"),
         "report": read_limited(report, MAX_TEXT_BYTES, "report.md").decode("utf-8") if report.is_file() else None,
@@ -265,14 +265,18 @@ def _entry(row, grade):
     metrics = json.loads(row.metrics)
     return {
         **leaderboard.entry(metrics, row.run),
-        "id": row.id, "valid": row.valid, "submitted_at": row.submitted_at, "sweep_id": row.sweep_id,
+        "id": row.id, "submitted_at": row.submitted_at, "sweep_id": row.sweep_id,
         "params": None if row.params is None else json.loads(row.params), "graded": grade,
     }
 
 
-def _newest_grades(conn):
+def _newest_grades(conn, id=None):
+    """``{submission id: its newest grade}``, of every submission or of submission ``id`` alone."""
+    query = sa.select(GRADES).order_by(GRADES.c.id)
+    if id is not None:
+        query = query.where(GRADES.c.submission_id == id)
     newest = {}
-    for row in conn.execute(sa.select(GRADES).order_by(GRADES.c.id)):
+    for row in conn.execute(query):
         newest[row.submission_id] = _grade(row)  # later rows replace earlier ones
     return newest
 
@@ -288,7 +292,7 @@ def submission(engine, id):
         row = conn.execute(sa.select(*LISTED).where(SUBMISSIONS.c.id == id)).first()
         if row is None:
             return None
-        newest = _newest_grades(conn).get(id)
+        newest = _newest_grades(conn, id).get(id)
     metrics = json.loads(row.metrics)
     return {**_entry(row, newest), "manifest": metrics.get("manifest") or {}, "config_yaml": row.config_yaml,
             "metrics": metrics, "report": row.report, "model_sha256": row.model_sha256,

@@ -15,7 +15,7 @@ one machine. For each submission ``grade`` (in a worker, through ``engines.py``)
    accuracy; the optimized model is the stored ``model.npz`` loaded into the config's
    model after its passes (``verify.rebuild``), the baseline is the config's model with
    the trained baseline from this machine's cache;
-4. scores the event again from those figures (``plugins.lookup("events", name).score``).
+4. scores the event again from those figures (``olympics/events.score``, as ``tt run`` scores it).
 
 The caller records each grade with ``db.add_grade`` (the figures, verified or not and
 why, and this machine's description) beside the submitted figures, and prints both.
@@ -37,13 +37,13 @@ from rich.markup import escape
 from rich.table import Table
 
 import tinytorch.nn as nn
-from tinytorch.bench.olympics import loadgen, profiler, verify
+from tinytorch.bench.olympics import events, leaderboard, loadgen, profiler, verify
 from tinytorch.bench.perf import machine
 from tinytorch.bench.run import manifest, runner
 from tinytorch.bench.run.cache import baseline_paths, load_baseline
 from tinytorch.bench.run.config import config_hash, load_config
 from tinytorch.bench.run.prepare import prepare
-from tinytorch.core import plugins, use_backend
+from tinytorch.core import use_backend
 from tinytorch.core.data import DataLoader
 from tinytorch.core.files import shorten
 
@@ -115,9 +115,7 @@ def measure(run_dir, scratch):
                                                config["data"]["batch_size"], settings)
     event = config["event"]
     if event:
-        options = {k: v for k, v in event.items() if k != "name"}
-        figures["event"] = plugins.lookup("events", event["name"]).score(figures["baseline"], figures["optimized"],
-                                                                         options)
+        figures["event"] = events.score(event, figures["baseline"], figures["optimized"])
     return figures
 
 
@@ -194,12 +192,7 @@ def table(graded):
 
 def remeasured(figures):
     """The leaderboard's numbers (score, accuracy, bytes ratio, speedup) of a grade's figures, or {}."""
-    if not figures.get("event"):
-        return {}
-    base, opt = figures["baseline"], figures["optimized"]
-    return {"score": figures["event"]["score"], "accuracy": opt["accuracy"],
-            "bytes_ratio": opt["model_bytes"] / base["model_bytes"],
-            "speedup": base["latency_ms"]["p50"] / opt["latency_ms"]["p50"]}
+    return leaderboard.entry(figures, "") if figures.get("event") else {}  # the leaderboard's own arithmetic
 
 
 def grade_command(url, engine, workers, address):

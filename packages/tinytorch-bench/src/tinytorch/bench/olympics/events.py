@@ -36,6 +36,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from tinytorch.core import plugins
 from tinytorch.core.names import check_options
 
 
@@ -53,6 +54,12 @@ def ratios(baseline, optimized):
     if "loss" in baseline and "loss" in optimized:
         found["loss_ratio"] = optimized["loss"] / baseline["loss"]
     return found
+
+
+def score(section, baseline, optimized):
+    """What the event a config's ``event:`` section names makes of ``baseline`` and ``optimized``."""
+    options = {k: v for k, v in section.items() if k != "name"}
+    return plugins.lookup("events", section["name"]).score(baseline, optimized, options)
 
 
 def measurement_shortfall(baseline, optimized):

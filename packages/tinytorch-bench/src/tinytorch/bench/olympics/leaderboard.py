@@ -128,13 +128,15 @@ def rank(entries):
 
     Each track (dataset) ranks apart: a digits MLP and a GPT share no scale.
     """
-    ranked = {}
+    ranked, places = {}, {}
     order = sorted(entries, key=lambda e: (standing(e), -e["score"], e.get("submitted_at") or "",
                                            e.get("id") or 0, e["run"]))
     for entry in order:
-        group = ranked.setdefault((entry["track"], entry["event"]), [])
-        places = sum(1 for e in group if e["rank"] is not None)
-        group.append({**entry, "rank": places + 1 if standing(entry) == 0 else None})
+        group = (entry["track"], entry["event"])
+        place = None
+        if standing(entry) == 0:
+            place = places[group] = places.get(group, 0) + 1
+        ranked.setdefault(group, []).append({**entry, "rank": place})
     return dict(sorted(ranked.items()))
 
 

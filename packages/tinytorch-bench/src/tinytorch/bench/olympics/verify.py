@@ -41,11 +41,11 @@ from tinytorch.bench.run.cache import load_baseline
 from tinytorch.bench.run.config import ConfigError, config_hash, load_config
 from tinytorch.bench.run.manifest import config_sha256, state_sha256
 from tinytorch.bench.run.prepare import build_model, prepare
-from tinytorch.core import plugins, use_backend
+from tinytorch.core import use_backend
 from tinytorch.core.data import DataLoader
 from tinytorch.optim.passes import PassContext, apply_passes
 
-from . import profiler, tasks
+from . import events, profiler, tasks
 
 LOSS_RTOL = 1e-4  # the same computation again; only summation order may differ
 
@@ -134,8 +134,7 @@ def check_measured(checks, name, model, test_loader, recorded, config):
 def check_event(checks, metrics, section):
     """Score the event again from the recorded numbers; the recorded verdict must match."""
     event = metrics["event"]
-    options = {k: v for k, v in section.items() if k != "name"}
-    again = plugins.lookup("events", section["name"]).score(metrics["baseline"], metrics["optimized"], options)
+    again = events.score(section, metrics["baseline"], metrics["optimized"])
     same = all(again[key] == event.get(key) for key in ("qualified", "valid")) and np.isclose(
         again["score"], event.get("score", math.nan))
     checks.add("event verdict", same, f"recomputed: score {again['score']:.4f}, "

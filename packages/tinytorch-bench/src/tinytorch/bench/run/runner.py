@@ -344,9 +344,7 @@ def compete(run, trainer, info, metrics, console):
     event = run.config["event"]
     metrics["event"] = None
     if event:
-        options = {k: v for k, v in event.items() if k != "name"}
-        metrics["event"] = plugins.lookup("events", event["name"]).score(
-            metrics["baseline"], metrics["optimized"], options)
+        metrics["event"] = olympics.score(event, metrics["baseline"], metrics["optimized"])
     metrics["warnings"] = olympics.warnings(metrics["baseline"], metrics["optimized"], sum(epochs_trained))
     return optimized
 
